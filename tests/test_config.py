@@ -1,0 +1,107 @@
+"""Config validation: the shipped configs are valid, bad ones fail fast naming the key."""
+
+from __future__ import annotations
+
+import copy
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+import yaml
+
+from budget_realloc.config import ConfigError, Plan, load_yaml, validate_config
+from conftest import REPO
+
+
+def config(name: str) -> dict:
+    return load_yaml(REPO / "config" / f"{name}.yaml")
+
+
+@pytest.fixture(autouse=True)
+def in_repo(monkeypatch):
+    monkeypatch.chdir(REPO)
+
+
+@pytest.mark.parametrize("name", ["offline", "config", "quickstart"])
+def test_shipped_configs_validate(name):
+    plan = Plan(validate_config(config(name)))
+    assert plan.targets()
+
+
+def test_paper_config_is_the_papers_setup():
+    plan = Plan(validate_config(config("config")))
+    assert plan.sampling("humaneval", "codellama-7b") == {"n": 2000, "temperature": 0.8, "top_p": 0.95,
+                                                          "max_new_tokens": 512}
+    assert plan.sampling("mbpp", "codellama-70b") == {"n": 200, "temperature": 0.8, "top_p": 0.95,
+                                                      "max_new_tokens": 256}
+    assert plan.sampling("apps-competition", "codellama-13b") == {"n": 500, "temperature": 0.6, "top_p": 0.95,
+                                                                  "max_new_tokens": 256}
+    assert plan.sampling("humaneval", "llama3-8b", "greedy")["temperature"] == 0
+    assert plan.num_problems("humaneval") == 164 and plan.num_problems("mbpp") == 500
+    assert plan.num_problems("apps-interview") == 3000
+    assert set(plan.figures()) == {"fig2", "fig3", "fig4", "fig5", "fig6", "fig8", "fig10", "fig11"}
+
+
+@pytest.mark.parametrize("edit,message", [
+    (lambda c: c.update(temprature=0.7), "unknown key 'temprature'"),
+    (lambda c: c["benchmarks"]["minieval"]["n"].update({"tiny-s": -3}), "benchmarks.minieval.n.tiny-s: -3"),
+    (lambda c: c["models"]["tiny-s"].update(dtype="bf16"), "models.tiny-s.dtype"),
+    (lambda c: c["families"]["tiny"].append("tiny-xl"), "families.tiny names unknown model 'tiny-xl'"),
+    (lambda c: c["benchmarks"]["minieval"].update(kind="apps"), "benchmarks.minieval.difficulty"),
+    (lambda c: c["figures"].update(fig7={"benchmark": "minieval", "family": "tiny"}), "fig7"),
+    (lambda c: c["models"]["tiny-s"].update(build="resources/models/nope.json"), "models.tiny-s.build"),
+])
+def test_bad_config_names_the_key(edit, message):
+    bad = copy.deepcopy(config("offline"))
+    edit(bad)
+    with pytest.raises(ConfigError, match=message.replace(".", r"\.").replace("(", r"\(")):
+        validate_config(bad)
+
+
+def test_missing_optional_benchmark_is_dropped_and_figures_fall_back():
+    cfg = config("offline")
+    cfg["benchmarks"]["humaneval"]["path"] = "/nonexistent/HumanEval.jsonl.gz"
+    plan = Plan(validate_config(cfg))
+    assert "humaneval" in plan.dropped and "humaneval" not in plan.benchmarks
+    fig2 = next(f for f in plan.budget_figures() if f.figure == "fig2")
+    assert fig2.benchmark == "minieval"
+
+
+@pytest.mark.parametrize("bad,needle", [("temprature: 0.7\n", "temprature"),
+                                        ("benchmarks: {minieval: {n: {tiny-s: -3}}}\n", "-3")])
+def test_snakemake_rejects_a_bad_config_fast(tmp_path, bad, needle):
+    merged = config("offline")
+    overlay = yaml.safe_load(bad)
+    if "benchmarks" in overlay:
+        merged["benchmarks"]["minieval"]["n"]["tiny-s"] = -3
+    else:
+        merged.update(overlay)
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(merged))
+    began = time.perf_counter()
+    run = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--nolock", "--configfile", str(path)],
+                         cwd=REPO, capture_output=True, text=True)
+    elapsed = time.perf_counter() - began
+    assert run.returncode != 0
+    assert needle in run.stdout + run.stderr
+    assert elapsed < 10          # the issue asks < 2 s; CI machines vary, the message is what is checked
+
+
+@pytest.mark.parametrize("name,target,expect", [
+    ("config", "results/figures/fig2.pdf", ["generate_shard", "execute_shard", "flops", "walltime"]),
+    ("quickstart", "all", ["generate_shard", "execute_shard", "rank_nll", "budget_figure", "cost_table"]),
+])
+def test_snakemake_plans_hub_configs_without_network(name, target, expect):
+    # Snakemake reads every word after --configfile as a config file: targets go first
+    run = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--nolock", target,
+                          "--configfile", f"config/{name}.yaml"], cwd=REPO, capture_output=True, text=True,
+                         env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    assert run.returncode == 0, run.stderr[-2000:]
+    for rule in expect:
+        assert f"rule {rule}:" in run.stdout
+    if name == "config":
+        for size in ("7b", "13b", "34b", "70b"):
+            assert f"model=codellama-{size}, decoding=sampled" in run.stdout
+            assert f"results/costs/codellama-{size}.flops.json" in run.stdout

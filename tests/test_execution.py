@@ -1,0 +1,76 @@
+"""The executor's verdicts: passed only when every test ran and held."""
+
+from __future__ import annotations
+
+import pytest
+
+from budget_realloc.execution import Executor, Job, Limits
+from budget_realloc.execution.compare import stdout_matches, value_matches
+
+LIMITS = Limits(timeout_s=3)
+ADD = "def add(a, b):\n    return a + b\n"
+TESTS = "\nassert add(1, 2) == 3\nassert add(-1, 1) == 0\n"
+
+
+@pytest.fixture(scope="module")
+def executor():
+    with Executor(workers=2) as ex:
+        yield ex
+
+
+def run(executor, program, tests=TESTS, **kw):
+    return executor.run([Job("assert", program, tests, limits=LIMITS, **kw)])[0]
+
+
+@pytest.mark.parametrize("program,status,error_type", [
+    (ADD, "passed", ""),
+    ("def add(a, b):\n    return a - b\n", "failed", "AssertionError"),
+    ("def add(a, b):\n    return a +\n", "error", "SyntaxError"),
+    ("def add(a, b):\n    return undefined\n", "error", "NameError"),
+    (ADD + "import sys\nsys.exit(0)\n", "error", "SystemExit"),
+    (ADD + "raise SystemExit\n", "error", "SystemExit"),
+    (ADD + "import os\nos._exit(0)\n", "error", "EarlyExit"),
+    (ADD + "print('passed')\nimport os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n", "error", "SignalSIGKILL"),
+    (ADD + "while True:\n    pass\n", "timeout", None),
+])
+def test_verdicts(executor, program, status, error_type):
+    verdict = run(executor, program)
+    assert verdict.status == status
+    if error_type is not None:
+        assert verdict.error_type == error_type
+
+
+def test_identical_programs_run_once_and_share_the_verdict(executor):
+    jobs = [Job("assert", ADD, TESTS, limits=LIMITS)] * 5 + [Job("assert", "x", "", limits=LIMITS)]
+    verdicts = executor.run(jobs)
+    assert [v.status for v in verdicts] == ["passed"] * 5 + ["error"]
+    assert len({id(v) for v in verdicts[:5]}) == 1
+
+
+def test_stdio_and_call_modes(executor):
+    sum_program = "a, b = map(int, input().split())\nprint(a + b)\n"
+    jobs = [
+        Job("stdio", sum_program, cases=(("1 2\n", "3\n"), ("10 -3", ["7"])), limits=LIMITS),
+        Job("stdio", sum_program, cases=(("1 2\n", "4\n"),), limits=LIMITS),
+        Job("stdio", "print(open(0).read().upper(), end='')\n", cases=(("ab\ncd\n", "AB\nCD"),), limits=LIMITS),
+        Job("call", "class Solution:\n    def twice(self, x):\n        return (x, x)\n", fn_name="twice",
+            cases=(([3], [3, 3]), ([1], [[1, 1]])), limits=LIMITS),
+        Job("call", "def f(x):\n    return x + 0.0000001\n", fn_name="f", cases=(([1.0], 1.0),), limits=LIMITS),
+    ]
+    assert [v.status for v in executor.run(jobs)] == ["passed", "failed", "passed", "passed", "passed"]
+
+
+@pytest.mark.parametrize("actual,expected,match", [
+    ("3\n", "3", True), ("3  \r\n\n\n", "3\n", True), ("1.0000001\n", "1.0", True), ("1 2\n3", "1 2 3", True),
+    ("yes", "YES", False), ("1.1", "1.0", False), ("1 2", "1 2 3", False), ("", "0", False),
+])
+def test_stdout_comparison_rules(actual, expected, match):
+    assert stdout_matches(actual, expected) is match
+
+
+@pytest.mark.parametrize("value,expected,match", [
+    ([1, 2], [1, 2], True), (3, [3], True), ([1.0000001], [1.0], True), (True, 1, True), ("1", 1, False), ("a", ["a"], True),
+    ([1], [[1], [2]], False), ({"a": 1}, {"a": 1}, True),
+])
+def test_value_comparison_rules(value, expected, match):
+    assert value_matches(value, expected) is match

@@ -1,0 +1,81 @@
+"""The workflow end to end: every target of a small offline config, built by Snakemake."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from conftest import REPO
+
+
+def small_config(tmp: Path) -> dict:
+    resources = REPO / "resources"
+    minieval = str(resources / "benchmarks" / "minieval.jsonl")
+    return {
+        "device": "cpu",
+        "tokenizer": {"vocab_size": 1024, "corpus_bytes": 300_000},
+        "models": {
+            "tiny-s": {"build": str(resources / "models" / "tiny-s.json"), "label": "tiny-S"},
+            "tiny-m": {"build": str(resources / "models" / "tiny-m.json"), "label": "tiny-M"},
+            "verifier": {"build": str(resources / "models" / "tiny-verifier.json")},
+        },
+        "families": {"tiny": ["tiny-s", "tiny-m"]},
+        "benchmarks": {"mini": {"kind": "humaneval", "label": "MiniEval", "path": minieval, "limit": 4,
+                                "shard_size": 2, "max_new_tokens": 12, "n": {"tiny-s": 4, "tiny-m": 2}}},
+        "generation": {"threads": 1},
+        "execution": {"threads": 1, "timeout_s": 5},
+        "costs": {"walltime_samples": 8, "walltime_new_tokens": 8, "walltime_batch_sizes": [4, 8],
+                  "walltime_device": "cpu", "walltime_prompts": minieval},
+        "budgets": {"log2_min": 0, "log2_max": 3},
+        "ranking": {"generator": "tiny-s", "rankers": ["tiny-s", "tiny-m"], "benchmarks": ["mini"],
+                    "verifier": {"model": "verifier", "benchmarks": ["mini"]}},
+        "figures": {"fig2": {"benchmark": "mini", "family": "tiny"}},
+        "tables": {"table1": {"families": ["tiny"]},
+                   "table2": {"benchmarks": ["mini"], "families": ["tiny"], "ks": [1, 2, 4]}},
+    }
+
+
+def snakemake(workdir: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(workdir),
+                           "--configfile", str(workdir / "config.yaml"), "--cores", "2", *args],
+                          capture_output=True, text=True, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    workdir = tmp_path_factory.mktemp("workflow")
+    (workdir / "config.yaml").write_text(yaml.safe_dump(small_config(workdir)))
+    run = snakemake(workdir)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    return workdir
+
+
+def test_every_target_is_built(built):
+    results = built / "results"
+    for name in ("fig2", "fig8", "fig9"):
+        for ext in ("pdf", "png"):
+            assert (results / "figures" / f"{name}.{ext}").stat().st_size > 1000
+    for name in ("table1", "table2"):
+        for ext in ("csv", "md", "tex"):
+            assert (results / "tables" / f"{name}.{ext}").exists()
+    generations = pd.read_parquet(results / "mini" / "tiny-s" / "sampled" / "generations.parquet")
+    assert list(generations.columns[:6]) == ["task_id", "sample_id", "completion", "n_prompt_tokens",
+                                             "n_new_tokens", "finished"]
+    assert len(generations) == 4 * 4 and generations.groupby("task_id").size().eq(4).all()
+    executions = pd.read_parquet(results / "mini" / "tiny-m" / "greedy" / "executions.parquet")
+    assert set(executions["status"]) <= {"passed", "failed", "timeout", "error"} and len(executions) == 4
+    table = pd.read_csv(results / "mini" / "tiny-s" / "pass_at_k.csv")
+    assert set(table["decoding"]) == {"sampled", "greedy"} and table["k"].max() == 4
+    costs = pd.read_csv(results / "tables" / "table1.csv")
+    assert costs["FLOPs (norm.)"].iloc[0] == 1 and costs["FLOPs (norm.)"].iloc[1] > 1
+
+
+def test_a_second_run_has_nothing_to_do(built):
+    run = snakemake(built, "-n")
+    assert run.returncode == 0 and "Nothing to be done" in run.stdout + run.stderr

@@ -1,0 +1,45 @@
+"""Benchmarks: prompts, programs and tests, loaded from the hub or from local files.
+
+A benchmark entry of the config (kind, path or hub, difficulty, limit, few-shot file) becomes a
+list of :class:`Problem`; the same records give the same problems whichever source they came
+from.  Only the standard library is imported here, so the Snakefile can count problems when it
+plans the shards.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from . import apps, humaneval, mbpp
+from .problem import MODES, Problem, truncate_at_stop
+from .records import RecordError, read_local
+
+KINDS = {"humaneval": humaneval, "mbpp": mbpp, "apps": apps}
+
+__all__ = ["KINDS", "MODES", "Problem", "RecordError", "count_problems", "load_problems",
+           "truncate_at_stop"]
+
+
+def load_problems(kind: str, path: str | None = None, hub: str | None = None,
+                  difficulty: str | None = None, limit: int | None = None,
+                  fewshot: str | None = None) -> list[Problem]:
+    """The benchmark's problems in their canonical order, the first ``limit`` of them if given."""
+    module = KINDS[kind]
+    records = read_local(path) if path else module.hub_records(hub or module.HUB)
+    examples = json.loads(Path(fewshot).read_text()) if fewshot else None
+    problems = module.problems(records, examples, difficulty)
+    return problems[:limit] if limit else problems
+
+
+@lru_cache(maxsize=None)
+def count_problems(kind: str, path: str | None = None, difficulty: str | None = None,
+                   limit: int | None = None) -> int:
+    """How many problems a benchmark has, without the network: local files are read, hub
+    benchmarks have their published sizes."""
+    if path:
+        total = len(load_problems(kind, path, difficulty=difficulty))
+    else:
+        total = KINDS[kind].known_size(difficulty)
+    return min(total, limit) if limit else total

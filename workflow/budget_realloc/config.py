@@ -1,0 +1,315 @@
+"""Validate a workflow config and derive what it asks for: runs, shards, figures, targets.
+
+The Snakefile and the CLI both start here, so a bad config fails the same way everywhere, in
+well under a second, with the offending key named (``benchmarks.mbpp.n.tiny-s: -3 is less than
+the minimum of 1``), never with a traceback from a later stage.  Only light modules are
+imported: the Snakefile re-reads this on every invocation.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from jsonschema import Draft202012Validator, validators
+from jsonschema.exceptions import best_match
+
+from . import layout
+from .errors import UserError
+from .benchmarks import count_problems
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SCHEMA = REPO_ROOT / "config" / "schema.yaml"
+
+# Section 3.3 of the paper: temperature, new-token limit per benchmark; APPS's few-shot file;
+# program time limits (APPS: per test case, as the APPS evaluation does).
+KIND_DEFAULTS = {
+    "humaneval": {"temperature": 0.8, "max_new_tokens": 512},
+    "mbpp": {"temperature": 0.8, "max_new_tokens": 256},
+    "apps": {"temperature": 0.6, "max_new_tokens": 256, "timeout_s": 4.0,
+             "fewshot": "resources/prompts/apps_2shot.json"},
+}
+SAMPLING_KEYS = ("temperature", "top_p", "max_new_tokens")
+
+
+class ConfigError(UserError, ValueError):
+    """A config that cannot run; the message names the key."""
+
+
+def _with_defaults(validator_class):
+    """A validator that also fills in the schema's defaults, as snakemake.utils.validate does."""
+    validate_properties = validator_class.VALIDATORS["properties"]
+
+    def set_defaults(validator, properties, instance, schema):
+        if isinstance(instance, dict):
+            for name, subschema in properties.items():
+                if "default" in subschema and name not in instance:
+                    instance[name] = copy.deepcopy(subschema["default"])
+        yield from validate_properties(validator, properties, instance, schema)
+
+    return validators.extend(validator_class, {"properties": set_defaults})
+
+
+_Validator = _with_defaults(Draft202012Validator)
+
+
+def _key(path) -> str:
+    return ".".join(str(p) for p in path) or "the top level"
+
+
+def load_yaml(path: str | Path) -> dict:
+    try:
+        with open(path) as handle:
+            data = yaml.safe_load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}") from None
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{path}: not valid YAML: {error}") from None
+    return data or {}
+
+
+def validate_config(config: dict, schema_path: str | Path = SCHEMA) -> dict:
+    """A checked copy of ``config`` with defaults filled in, or ConfigError naming the key."""
+    config = copy.deepcopy(config)
+    validator = _Validator(load_yaml(schema_path))
+    error = best_match(validator.iter_errors(config))
+    if error is not None:
+        if error.validator == "additionalProperties":
+            unknown = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+            where = _key(error.absolute_path)
+            raise ConfigError(f"config: unknown key {', '.join(map(repr, unknown))} in {where}")
+        raise ConfigError(f"config: {_key(error.absolute_path)}: {error.message}")
+    for benchmark in config["benchmarks"].values():
+        for key, value in KIND_DEFAULTS[benchmark["kind"]].items():
+            benchmark.setdefault(key, value)
+        benchmark.setdefault("timeout_s", config["execution"]["timeout_s"])
+    _check_references(config)
+    return config
+
+
+def _check_references(config: dict) -> None:
+    models, families, benchmarks = config["models"], config["families"], config["benchmarks"]
+
+    def need(names, known, where, what):
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            raise ConfigError(f"config: {where} names unknown {what} {', '.join(map(repr, unknown))}")
+
+    def need_benchmarks(refs, where):
+        for ref in refs:
+            need([ref] if isinstance(ref, str) else ref, benchmarks, where, "benchmark")
+
+    for family, members in families.items():
+        need(members, models, f"families.{family}", "model")
+    for name, bench in benchmarks.items():
+        need(bench["n"], models, f"benchmarks.{name}.n", "model")
+        if (bench["kind"] == "apps") != ("difficulty" in bench):
+            raise ConfigError(f"config: benchmarks.{name}.difficulty is required for kind apps "
+                              "and only allowed there")
+    for name, model in models.items():
+        if "build" in model and not Path(model["build"]).is_file():
+            raise ConfigError(f"config: models.{name}.build: file not found: {model['build']}")
+    for figure, spec in config["figures"].items():
+        need([spec["family"]], families, f"figures.{figure}.family", "family")
+        need_benchmarks([spec["benchmark"]], f"figures.{figure}.benchmark")
+    for table, spec in config["tables"].items():
+        need(spec["families"], families, f"tables.{table}.families", "family")
+        need_benchmarks(spec.get("benchmarks", []), f"tables.{table}.benchmarks")
+    ranking = config.get("ranking")
+    if ranking:
+        need([ranking["generator"]] + ranking["rankers"], models, "ranking", "model")
+        need_benchmarks(ranking["benchmarks"], "ranking.benchmarks")
+        verifier = ranking.get("verifier")
+        if verifier:
+            need([verifier["model"]], models, "ranking.verifier.model", "model")
+            need_benchmarks(verifier["benchmarks"], "ranking.verifier.benchmarks")
+
+
+@dataclass(frozen=True)
+class BudgetFigure:
+    figure: str
+    benchmark: str
+    family: str
+    models: tuple[str, ...]
+
+
+class Plan:
+    """What a validated config asks for, in the terms the rules need."""
+
+    def __init__(self, config: dict):
+        self.config = config
+        self.dropped: dict[str, str] = {}           # optional benchmark -> why it was left out
+        self.paths: dict[str, str | None] = {}      # benchmark -> local file, None for the hub
+        for name, bench in config["benchmarks"].items():
+            path = self._resolve_path(name, bench)
+            if path is not False:
+                self.paths[name] = path
+
+    def _resolve_path(self, name: str, bench: dict):
+        if "path" not in bench:
+            return None
+        candidates = [bench["path"]] if isinstance(bench["path"], str) else bench["path"]
+        for candidate in candidates:
+            if Path(candidate).is_file():
+                return candidate
+        if bench["optional"]:
+            self.dropped[name] = f"no file at {', '.join(candidates)}"
+            return False
+        raise ConfigError(f"config: benchmarks.{name}.path: no file at {', '.join(candidates)} "
+                          "(set optional: true to skip this benchmark when it is absent)")
+
+    # ----------------------------------------------------------------- benchmarks and runs
+    @property
+    def benchmarks(self) -> list[str]:
+        return list(self.paths)
+
+    def benchmark(self, name: str) -> dict:
+        return self.config["benchmarks"][name]
+
+    def resolve(self, ref) -> str | None:
+        """The first available benchmark of a reference (a name or a list of names)."""
+        for name in [ref] if isinstance(ref, str) else ref:
+            if name in self.paths:
+                return name
+        return None
+
+    def problem_source(self, name: str) -> dict:
+        """Arguments of budget_realloc.benchmarks.load_problems for this benchmark."""
+        bench = self.benchmark(name)
+        return {"kind": bench["kind"], "path": self.paths[name], "hub": bench.get("hub"),
+                "difficulty": bench.get("difficulty"), "limit": bench.get("limit"),
+                "fewshot": bench.get("fewshot")}
+
+    def num_problems(self, name: str) -> int:
+        source = self.problem_source(name)
+        return count_problems(source["kind"], source["path"], source["difficulty"], source["limit"])
+
+    def shards(self, name: str) -> list[str]:
+        count = math.ceil(self.num_problems(name) / self.benchmark(name)["shard_size"])
+        return [layout.shard_name(i) for i in range(count)]
+
+    def models_on(self, benchmark: str) -> list[str]:
+        return list(self.benchmark(benchmark)["n"])
+
+    def runs(self) -> list[tuple[str, str]]:
+        return [(b, m) for b in self.benchmarks for m in self.models_on(b)]
+
+    def decodings(self) -> list[str]:
+        return list(layout.DECODINGS) if self.config["generation"]["greedy"] else ["sampled"]
+
+    def sampling(self, benchmark: str, model: str, decoding: str = "sampled") -> dict:
+        """n, temperature, top_p, max_new_tokens of one generation run (greedy: n = 1, T = 0)."""
+        bench = self.benchmark(benchmark)
+        values = {key: bench[key] for key in SAMPLING_KEYS}
+        values.update(self.config["models"][model].get("sampling", {}))
+        if decoding == "greedy":
+            return {"n": 1, "temperature": 0.0, "top_p": 1.0, "max_new_tokens": values["max_new_tokens"]}
+        return {"n": bench["n"][model], **values}
+
+    # ----------------------------------------------------------------- models
+    def model(self, name: str) -> dict:
+        return self.config["models"][name]
+
+    def built_models(self) -> list[str]:
+        return [m for m, spec in self.config["models"].items() if "build" in spec]
+
+    def model_source(self, name: str) -> str:
+        """What from_pretrained loads: the built directory, or the hub id."""
+        spec = self.model(name)
+        return layout.MODEL_DIR.format(model=name) if "build" in spec else spec["hub_id"]
+
+    def architecture(self, name: str) -> str:
+        """What the FLOPs count builds on the meta device: a config.json, a built model's
+        directory (its real vocabulary), or the hub id."""
+        spec = self.model(name)
+        return spec.get("architecture") or self.model_source(name)
+
+    def label(self, name: str) -> str:
+        return self.model(name).get("label", name)
+
+    def cost_models(self) -> list[str]:
+        """Every model whose costs some figure or table needs."""
+        names = {m for spec in self.budget_figures() for m in spec.models}
+        for family in self.config["tables"].get("table1", {}).get("families", []):
+            names.update(self.config["families"][family])
+        for spec in self.rankings():
+            names.update([spec["generator"], *spec["rankers"]])
+        return sorted(names)
+
+    # ----------------------------------------------------------------- figures and tables
+    def budget_figures(self) -> list[BudgetFigure]:
+        out = []
+        for figure, spec in self.config["figures"].items():
+            benchmark = self.resolve(spec["benchmark"])
+            if benchmark is None:
+                continue
+            members = [m for m in self.config["families"][spec["family"]]
+                       if m in self.benchmark(benchmark)["n"]]
+            if members:
+                out.append(BudgetFigure(figure, benchmark, spec["family"], tuple(members)))
+        return out
+
+    def budget_curves(self) -> list[tuple[str, str]]:
+        """(benchmark, family) pairs whose budget curves some figure needs."""
+        return sorted({(f.benchmark, f.family) for f in self.budget_figures()})
+
+    def family_on(self, benchmark: str, family: str) -> list[str]:
+        return [m for m in self.config["families"][family] if m in self.benchmark(benchmark)["n"]]
+
+    def rankings(self) -> list[dict]:
+        """One entry per ranked benchmark: generator, rankers and the verifier if it applies."""
+        ranking = self.config.get("ranking")
+        if not ranking:
+            return []
+        verifier = ranking.get("verifier")
+        verified = {self.resolve(r) for r in verifier["benchmarks"]} if verifier else set()
+        out = []
+        for ref in ranking["benchmarks"]:
+            benchmark = self.resolve(ref)
+            if benchmark is None or ranking["generator"] not in self.benchmark(benchmark)["n"]:
+                continue
+            out.append({"benchmark": benchmark, "generator": ranking["generator"],
+                        "rankers": list(ranking["rankers"]),
+                        "verifier": verifier["model"] if benchmark in verified else None})
+        return out
+
+    def passk_tables(self) -> dict[str, list[str]]:
+        """Tables 2-4 that have at least one benchmark here, with the benchmarks they show."""
+        out = {}
+        for table in ("table2", "table3", "table4"):
+            spec = self.config["tables"].get(table)
+            if spec:
+                benchmarks = [b for b in (self.resolve(r) for r in spec["benchmarks"]) if b]
+                if benchmarks:
+                    out[table] = benchmarks
+        return out
+
+    # ----------------------------------------------------------------- targets
+    def figures(self) -> list[str]:
+        names = [f.figure for f in self.budget_figures()]
+        rankings = self.rankings()
+        if rankings:
+            names.append("fig8")
+        if any(r["verifier"] for r in rankings):
+            names.append("fig9")
+        return names
+
+    def tables(self) -> list[str]:
+        names = list(self.passk_tables())
+        if "table1" in self.config["tables"]:
+            names.insert(0, "table1")
+        return names
+
+    def targets(self) -> list[str]:
+        """Every artifact the config's benchmarks and models allow: the ``all`` target."""
+        out = [layout.FIGURE.format(figure=f, ext=e) for f in self.figures() for e in layout.FIGURE_FORMATS]
+        out += [layout.TABLE.format(table=t, ext=e) for t in self.tables() for e in layout.TABLE_FORMATS]
+        out += [layout.PASS_AT_K.format(benchmark=b, model=m) for b, m in self.runs()]
+        return out
+
+
+def load_plan(config: dict, schema_path: str | Path = SCHEMA) -> Plan:
+    return Plan(validate_config(config, schema_path))

@@ -1,0 +1,36 @@
+"""What every generation backend takes and gives back, and how one is chosen."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Request:
+    task_id: str
+    sample_id: int
+    prompt: str
+    seed: int
+    stop: tuple[str, ...]
+
+
+@dataclass
+class Result:
+    completion: str
+    n_prompt_tokens: int
+    n_new_tokens: int
+    finished: bool         # EOS or a stop sequence, not the token limit
+    stop_reason: str       # "eos", "stop" or "length"
+    seconds: float         # this row's share of its batch's wall time
+
+
+def make_backend(backend: str, source: str, dtype: str, device: str, batch_size: int):
+    if backend == "hf":
+        from .hf import HFBackend
+
+        return HFBackend(source, dtype=dtype, device=device, batch_size=batch_size)
+    if backend == "vllm":
+        from .vllm import VLLMBackend
+
+        return VLLMBackend(source, dtype=dtype)
+    raise ValueError(f"unknown generation backend {backend!r} (hf or vllm)")

@@ -1,0 +1,41 @@
+"""Where every artifact lives: the one list of paths the rules and the ``all`` target share.
+
+Templates use Snakemake wildcards; ``decoding`` is ``sampled`` (n nucleus samples per problem)
+or ``greedy`` (one argmax decode). docs/data.md documents the columns of each file.
+"""
+
+RESULTS = "results"
+
+TOKENIZER = "results/models/_tokenizer"
+MODEL_DIR = "results/models/{model}"
+
+PROBLEMS = "results/{benchmark}/problems.parquet"
+SHARD = "results/{benchmark}/{model}/{decoding}/shards/{stage}-{shard}.parquet"
+GATHERED = "results/{benchmark}/{model}/{decoding}/{stage}.parquet"
+STAGES = ("generations", "executions")
+GENERATIONS_SHARD = SHARD.replace("{stage}", "generations")
+EXECUTIONS_SHARD = SHARD.replace("{stage}", "executions")
+GENERATIONS = GATHERED.replace("{stage}", "generations")
+EXECUTIONS = GATHERED.replace("{stage}", "executions")
+PASS_AT_K = "results/{benchmark}/{model}/pass_at_k.csv"
+BUDGET = "results/{benchmark}/budget-{family}.csv"
+
+FLOPS = "results/costs/{model}.flops.json"
+WALLTIME = "results/costs/{model}.walltime.json"
+COSTS = "results/costs/{model}.costs.json"
+
+NLL = "results/{benchmark}/{model}/ranking/nll-{ranker}.parquet"
+VERIFIER_SCORES = "results/{benchmark}/{model}/ranking/verifier-{verifier}.parquet"
+RANK_SCORE = "results/{benchmark}/{model}/ranking/rank_score-{variant}.csv"
+
+FIGURE = "results/figures/{figure}.{ext}"
+TABLE = "results/tables/{table}.{ext}"
+
+DECODINGS = ("sampled", "greedy")
+FIGURE_FORMATS = ("pdf", "png")
+TABLE_FORMATS = ("csv", "md", "tex")
+
+
+def shard_name(index: int) -> str:
+    """Zero-padded so shard files sort in problem order."""
+    return f"{index:04d}"

@@ -1,0 +1,221 @@
+"""Validate the config, derive the plan, and the helpers every rule file shares."""
+
+import json
+import shlex
+import sys
+from pathlib import Path
+
+from snakemake.exceptions import WorkflowError
+from snakemake.settings.types import DeploymentMethod
+from snakemake.utils import validate
+
+PACKAGE_ROOT = str(Path(workflow.basedir) / "workflow")
+sys.path.insert(0, PACKAGE_ROOT)
+
+from budget_realloc import layout  # noqa: E402
+from budget_realloc.config import SCHEMA, ConfigError, Plan, validate_config  # noqa: E402
+
+try:
+    _checked = validate_config(config, SCHEMA)
+except ConfigError as error:
+    raise WorkflowError(str(error)) from None
+validate(_checked, str(SCHEMA))
+config.clear()
+config.update(_checked)
+PLAN = Plan(config)
+for _name, _why in PLAN.dropped.items():
+    logger.warning(f"benchmark {_name} left out: {_why}")
+
+# Rules call `budget-realloc`, the package's CLI, run from this checkout: with the interpreter
+# running Snakemake (whether or not its venv is activated), or a conda environment's python.
+_PYTHON = "python" if DeploymentMethod.CONDA in workflow.deployment_settings.deployment_method else sys.executable
+_CLI = (f'budget-realloc() {{ PYTHONPATH={shlex.quote(PACKAGE_ROOT)}${{PYTHONPATH:+:$PYTHONPATH}} '
+        f'{shlex.quote(_PYTHON)} -m budget_realloc "$@"; }}; ')
+shell.prefix(_CLI.replace("{", "{{").replace("}", "}}"))  # Snakemake formats the prefix too
+LOGS = "results/logs"
+
+
+wildcard_constraints:
+    benchmark="|".join(map(lambda s: s.replace(".", r"\."), PLAN.benchmarks)) or "^$",
+    model="[A-Za-z0-9][A-Za-z0-9._-]*",
+    decoding="|".join(layout.DECODINGS),
+    shard=r"\d{4}",
+
+
+def spec(obj) -> str:
+    """A JSON spec for the figure/table/budget subcommands (shell-quoted by {params.spec:q})."""
+    return json.dumps(obj, sort_keys=True)
+
+
+def fill(template, wildcards, **extra):
+    """A path template filled from a job's wildcards (and ``extra`` values)."""
+    return template.format(**{**dict(wildcards.items()), **extra})
+
+
+def built_model_input(model):
+    """The model directory a job needs if the model is built here (hub models: nothing)."""
+    return layout.MODEL_DIR.format(model=model) if "build" in PLAN.model(model) else []
+
+
+# -------------------- data
+def benchmark_files(wildcards):
+    source = PLAN.problem_source(wildcards.benchmark)
+    return [f for f in (source["path"], source["fewshot"]) if f]
+
+
+def prepare_args(wildcards):
+    source = PLAN.problem_source(wildcards.benchmark)
+    return " ".join(f"--{key} {shlex.quote(str(value))}" for key, value in source.items() if value)
+
+
+# -------------------- generate
+def generation_params(wildcards):
+    return PLAN.sampling(wildcards.benchmark, wildcards.model, wildcards.decoding)
+
+
+def shard_files(wildcards):
+    return [fill(layout.SHARD, wildcards, shard=shard) for shard in PLAN.shards(wildcards.benchmark)]
+
+
+# -------------------- execute
+def execution_limits(wildcards):
+    bench, limits = PLAN.benchmark(wildcards.benchmark), config["execution"]
+    return {"timeout": bench["timeout_s"], **{k: limits[k] for k in ("memory_mb", "max_output_kb", "max_processes")}}
+
+
+# -------------------- costs
+def architecture_input(wildcards):
+    architecture = PLAN.architecture(wildcards.model)
+    return architecture if Path(architecture).is_file() else built_model_input(wildcards.model)
+
+
+def paper_costs_arg(wildcards):
+    model = PLAN.model(wildcards.model)
+    name = model.get("paper_costs") or model.get("paper")
+    return f"--paper-name {shlex.quote(name)}" if name else ""
+
+
+# -------------------- metrics
+def greedy_executions(wildcards):
+    if "greedy" not in PLAN.decodings():
+        return []
+    return fill(layout.EXECUTIONS, wildcards, decoding="greedy")
+
+
+def family_files(template):
+    def files(wildcards):
+        models = PLAN.family_on(wildcards.benchmark, wildcards.family)
+        return {m: template.format(benchmark=wildcards.benchmark, model=m) for m in models}
+
+    return files
+
+
+# -------------------- rank
+def ranking_entry(wildcards):
+    for entry in PLAN.rankings():
+        if entry["benchmark"] == wildcards.benchmark and entry["generator"] == wildcards.model:
+            return entry
+    raise WorkflowError(f"no ranking of {wildcards.model} on {wildcards.benchmark} is configured")
+
+
+def rank_score_files(wildcards, with_verifier):
+    entry = ranking_entry(wildcards)
+    files = {
+        "generations": fill(layout.GENERATIONS, wildcards, decoding="sampled"),
+        "executions": fill(layout.EXECUTIONS, wildcards, decoding="sampled"),
+        "generator": entry["generator"],
+        "nll": {r: fill(layout.NLL, wildcards, ranker=r) for r in entry["rankers"]},
+        "costs": {m: layout.COSTS.format(model=m) for m in [entry["generator"], *entry["rankers"]]},
+    }
+    if with_verifier:
+        files["verifier"] = {"file": fill(layout.VERIFIER_SCORES, wildcards, verifier=entry["verifier"]),
+                             "nll_weight": config["ranking"]["verifier"]["nll_weight"]}
+    return files
+
+
+def rank_score_inputs(wildcards):
+    files = rank_score_files(wildcards, wildcards.variant == "verifier")
+    return [files["generations"], files["executions"], *files["nll"].values(), *files["costs"].values(),
+            *([files["verifier"]["file"]] if "verifier" in files else [])]
+
+
+# -------------------- figures
+BUDGET_FIGURES = {f.figure: f for f in PLAN.budget_figures()}
+
+
+NEVER = "(?!x)x"
+
+
+def benchmark_title(benchmark):
+    bench = PLAN.benchmark(benchmark)
+    count = PLAN.num_problems(benchmark)
+    subset = f"first {count} problems" if bench.get("limit") else f"{count} problems"
+    return f"{bench.get('label', benchmark)} ({subset})"
+
+
+def budget_figure_spec(wildcards):
+    figure = BUDGET_FIGURES[wildcards.figure]
+    return {
+        "title": f"Figure {figure.figure[3:]}: {benchmark_title(figure.benchmark)}; "
+        f"{', '.join(PLAN.label(m) for m in figure.models)}",
+        "labels": {m: PLAN.label(m) for m in figure.models},
+        "pass_at_k": {m: layout.PASS_AT_K.format(benchmark=figure.benchmark, model=m) for m in figure.models},
+        "costs": {m: layout.COSTS.format(model=m) for m in figure.models},
+    }
+
+
+def budget_figure_inputs(wildcards):
+    figure = BUDGET_FIGURES[wildcards.figure]
+    files = budget_figure_spec(wildcards)
+    return [*files["pass_at_k"].values(), *files["costs"].values(),
+            layout.BUDGET.format(benchmark=figure.benchmark, family=figure.family)]
+
+
+RANKING_FIGURES = {"fig8": "nll", "fig9": "verifier"}
+
+
+def ranking_figure_spec(wildcards):
+    variant = RANKING_FIGURES[wildcards.figure]
+    entries = [e for e in PLAN.rankings() if variant == "nll" or e["verifier"]]
+    models = list(dict.fromkeys(m for e in entries for m in [e["generator"], *e["rankers"]]))
+    generator = entries[0]["generator"]
+    return {
+        "title": f"Figure {wildcards.figure[3:]}: ranking {PLAN.label(generator)}'s samples without unit tests"
+        + (" (NLL combined with a verifier)" if variant == "verifier" else " (mean NLL)"),
+        "labels": {m: PLAN.label(m) for m in models},
+        "panels": [{
+            "title": benchmark_title(e["benchmark"]),
+            "rank_score": layout.RANK_SCORE.format(benchmark=e["benchmark"], model=e["generator"], variant=variant),
+            "pass_at_k": {m: layout.PASS_AT_K.format(benchmark=e["benchmark"], model=m)
+                          for m in [e["generator"], *e["rankers"]] if m in PLAN.benchmark(e["benchmark"])["n"]},
+            "costs": {m: layout.COSTS.format(model=m) for m in [e["generator"], *e["rankers"]]},
+        } for e in entries],
+    }
+
+
+def ranking_figure_inputs(wildcards):
+    files = ranking_figure_spec(wildcards)
+    return [f for panel in files["panels"]
+            for f in [panel["rank_score"], *panel["pass_at_k"].values(), *panel["costs"].values()]]
+
+
+# -------------------- tables
+TABLE_OUTPUTS = {ext: layout.TABLE.replace("{ext}", ext) for ext in layout.TABLE_FORMATS}
+
+
+def cost_table_spec(wildcards):
+    families = {f: config["families"][f] for f in config["tables"]["table1"]["families"]}
+    models = [m for members in families.values() for m in members]
+    return {"families": families, "labels": {m: PLAN.label(m) for m in models},
+            "costs": {m: layout.COSTS.format(model=m) for m in models},
+            "walltime": {m: layout.WALLTIME.format(model=m) for m in models}}
+
+
+def passk_table_spec(wildcards):
+    table = config["tables"][wildcards.table]
+    benchmarks = PLAN.passk_tables()[wildcards.table]
+    rows = [(PLAN.benchmark(b).get("label", b), PLAN.label(m), layout.PASS_AT_K.format(benchmark=b, model=m))
+            for b in benchmarks for family in table["families"] for m in PLAN.family_on(b, family)]
+    names = ", ".join(PLAN.benchmark(b).get("label", b) for b in benchmarks)
+    return {"rows": rows, "ks": table["ks"],
+            "caption": f"Table {wildcards.table[5:]}: pass@k (%) on {names}; -- where k > n/2."}

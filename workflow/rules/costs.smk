@@ -1,0 +1,62 @@
+"""Costs per sample (Table 1): FLOPs with calflops, wall-time at the best batch size."""
+
+
+rule flops:
+    input:
+        architecture_input,
+    output:
+        layout.FLOPS,
+    params:
+        architecture=lambda wc: PLAN.architecture(wc.model),
+        input_length=config["costs"]["flops_input_length"],
+    log:
+        f"{LOGS}/costs/{{model}}.flops.log",
+    conda:
+        "../../envs/models.yaml"
+    shell:
+        "budget-realloc flops --architecture {params.architecture} --input-length {params.input_length}"
+        " --out {output} > {log} 2>&1"
+
+
+rule walltime:
+    input:
+        model=lambda wc: built_model_input(wc.model),
+        prompts=config["costs"]["walltime_prompts"],
+    output:
+        layout.WALLTIME,
+    params:
+        source=lambda wc: PLAN.model_source(wc.model),
+        dtype=lambda wc: PLAN.model(wc.model)["dtype"],
+        samples=config["costs"]["walltime_samples"],
+        new_tokens=config["costs"]["walltime_new_tokens"],
+        batch_sizes=" ".join(map(str, config["costs"]["walltime_batch_sizes"])),
+        device=config["costs"]["walltime_device"],
+        seed=config["seed"],
+    threads: config["generation"]["threads"]
+    resources:
+        mem_mb=8000,
+    log:
+        f"{LOGS}/costs/{{model}}.walltime.log",
+    conda:
+        "../../envs/models.yaml"
+    shell:
+        "budget-realloc walltime --source {params.source} --prompts {input.prompts} --samples {params.samples}"
+        " --new-tokens {params.new_tokens} --batch-sizes {params.batch_sizes} --device {params.device}"
+        " --dtype {params.dtype} --seed {params.seed} --out {output} > {log} 2>&1"
+
+
+rule model_costs:
+    input:
+        flops=layout.FLOPS,
+        walltime=layout.WALLTIME,
+    output:
+        layout.COSTS,
+    params:
+        paper=paper_costs_arg,
+    log:
+        f"{LOGS}/costs/{{model}}.costs.log",
+    conda:
+        "../../envs/execute.yaml"
+    shell:
+        "budget-realloc costs --flops {input.flops} --walltime {input.walltime} {params.paper}"
+        " --out {output} > {log} 2>&1"

@@ -1,0 +1,21 @@
+"""Execution: every sample of a generation shard against its tests, in the sandbox."""
+
+
+rule execute_shard:
+    input:
+        problems=layout.PROBLEMS,
+        generations=layout.GENERATIONS_SHARD,
+    output:
+        layout.EXECUTIONS_SHARD,
+    params:
+        limits=execution_limits,
+    threads: config["execution"]["threads"]
+    log:
+        f"{LOGS}/{{benchmark}}/{{model}}/{{decoding}}/execute-{{shard}}.log",
+    conda:
+        "../../envs/execute.yaml"
+    shell:
+        "budget-realloc execute --problems {input.problems} --generations {input.generations}"
+        " --timeout {params.limits[timeout]} --memory-mb {params.limits[memory_mb]}"
+        " --max-output-kb {params.limits[max_output_kb]} --max-processes {params.limits[max_processes]}"
+        " --workers {threads} --out {output} > {log} 2>&1"

@@ -1,0 +1,34 @@
+"""Metrics: pass@k per run, and the budget curves of each family on each benchmark."""
+
+
+rule pass_at_k:
+    input:
+        sampled=lambda wc: fill(layout.EXECUTIONS, wc, decoding="sampled"),
+        greedy=greedy_executions,
+    output:
+        layout.PASS_AT_K,
+    params:
+        greedy=lambda wc, input: f"--greedy {input.greedy}" if input.greedy else "",
+    log:
+        f"{LOGS}/{{benchmark}}/{{model}}/pass_at_k.log",
+    conda:
+        "../../envs/execute.yaml"
+    shell:
+        "budget-realloc pass-at-k --sampled {input.sampled} {params.greedy} --out {output} > {log} 2>&1"
+
+
+rule budget_curves:
+    input:
+        pass_at_k=lambda wc: list(family_files(layout.PASS_AT_K)(wc).values()),
+        costs=lambda wc: list(family_files(layout.COSTS)(wc).values()),
+    output:
+        layout.BUDGET,
+    params:
+        spec=lambda wc: spec({"pass_at_k": family_files(layout.PASS_AT_K)(wc),
+                              "costs": family_files(layout.COSTS)(wc), **config["budgets"]}),
+    log:
+        f"{LOGS}/{{benchmark}}/budget-{{family}}.log",
+    conda:
+        "../../envs/execute.yaml"
+    shell:
+        "budget-realloc budget --spec {params.spec:q} --out {output} > {log} 2>&1"

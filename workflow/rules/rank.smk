@@ -1,0 +1,68 @@
+"""Ranking without unit tests (Section 5): NLL of the generator's samples under each ranker."""
+
+
+rule rank_nll:
+    input:
+        problems=layout.PROBLEMS,
+        generations=lambda wc: fill(layout.GENERATIONS, wc, decoding="sampled"),
+        ranker=lambda wc: built_model_input(wc.ranker),
+    output:
+        layout.NLL,
+    params:
+        source=lambda wc: PLAN.model_source(wc.ranker),
+        dtype=lambda wc: PLAN.model(wc.ranker)["dtype"],
+        batch_size=config.get("ranking", {}).get("batch_size", 16),
+        device=config["device"],
+    threads: config["generation"]["threads"]
+    resources:
+        mem_mb=8000,
+    log:
+        f"{LOGS}/{{benchmark}}/{{model}}/ranking/nll-{{ranker}}.log",
+    conda:
+        "../../envs/models.yaml"
+    shell:
+        "budget-realloc rank-nll --problems {input.problems} --generations {input.generations}"
+        " --source {params.source} --dtype {params.dtype} --device {params.device}"
+        " --batch-size {params.batch_size} --out {output} > {log} 2>&1"
+
+
+rule verify:
+    input:
+        problems=layout.PROBLEMS,
+        generations=lambda wc: fill(layout.GENERATIONS, wc, decoding="sampled"),
+        verifier=lambda wc: built_model_input(wc.verifier),
+    output:
+        layout.VERIFIER_SCORES,
+    params:
+        source=lambda wc: PLAN.model_source(wc.verifier),
+        dtype=lambda wc: PLAN.model(wc.verifier)["dtype"],
+        batch_size=config.get("ranking", {}).get("batch_size", 16),
+        device=config["device"],
+    threads: config["generation"]["threads"]
+    resources:
+        mem_mb=8000,
+    log:
+        f"{LOGS}/{{benchmark}}/{{model}}/ranking/verifier-{{verifier}}.log",
+    conda:
+        "../../envs/models.yaml"
+    shell:
+        "budget-realloc verify --problems {input.problems} --generations {input.generations}"
+        " --source {params.source} --dtype {params.dtype} --device {params.device}"
+        " --batch-size {params.batch_size} --out {output} > {log} 2>&1"
+
+
+rule rank_score:
+    input:
+        rank_score_inputs,
+    output:
+        layout.RANK_SCORE,
+    params:
+        spec=lambda wc: spec(rank_score_files(wc, wc.variant == "verifier")),
+    wildcard_constraints:
+        variant="nll|verifier",
+    log:
+        f"{LOGS}/{{benchmark}}/{{model}}/ranking/rank_score-{{variant}}.log",
+    conda:
+        "../../envs/execute.yaml"
+    shell:
+        "budget-realloc rank-score --spec {params.spec:q} --out {output} > {log} 2>&1"
