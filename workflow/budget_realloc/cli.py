@@ -137,48 +137,48 @@ def cmd_budget(a):
 
 
 # --------------------------------------------------------------------------- ranking
-def cmd_rank_nll(a):
+def _score_samples(a, load_model, score) -> None:
+    """Score every sample of a generations file with one model, timed; the scores of ``score``
+    (a dict of columns) are written beside task_id and sample_id."""
     import time
 
     import pandas as pd
     from tqdm import tqdm
 
     from .execution.shard import load_problem_index
-    from .hf import load_causal_lm, load_tokenizer
-    from .ranking.nll import mean_nll
+    from .hf import load_tokenizer
 
     problems = load_problem_index(a.problems)
     generations = read_parquet(a.generations)
     tokenizer = load_tokenizer(a.source)
-    model, device = load_causal_lm(a.source, a.dtype, a.device)
+    model, device = load_model(a.source, a.dtype, a.device)
     prompts = [problems[t].prompt for t in generations["task_id"]]
     began = time.perf_counter()
     with tqdm(total=len(prompts), unit="sample", mininterval=5, desc="score") as bar:
-        nll, tokens = mean_nll(model, tokenizer, device, prompts, generations["completion"].tolist(),
-                               a.batch_size, progress=bar.update)
+        columns = score(model, tokenizer, device, prompts, generations["completion"].tolist(), a.batch_size,
+                        bar.update)
     seconds = time.perf_counter() - began
-    frame = pd.DataFrame({"task_id": generations["task_id"], "sample_id": generations["sample_id"],
-                          "nll": nll, "n_tokens": tokens})
+    frame = pd.DataFrame({"task_id": generations["task_id"], "sample_id": generations["sample_id"], **columns})
     write_parquet(frame, a.out, metadata={"source": a.source, "seconds": seconds,
-                                          "seconds_per_sample": seconds / max(1, len(frame)),
-                                          "tokens": int(tokens.sum())})
+                                          "seconds_per_sample": seconds / max(1, len(frame))})
+
+
+def cmd_rank_nll(a):
+    from .hf import load_causal_lm
+    from .ranking.nll import mean_nll
+
+    def score(*args):
+        nll, tokens = mean_nll(*args)
+        return {"nll": nll, "n_tokens": tokens}
+
+    _score_samples(a, load_causal_lm, score)
 
 
 def cmd_verify(a):
-    import pandas as pd
-
-    from .execution.shard import load_problem_index
-    from .hf import load_classifier, load_tokenizer
+    from .hf import load_classifier
     from .ranking.verifier import verifier_log_probs
 
-    problems = load_problem_index(a.problems)
-    generations = read_parquet(a.generations)
-    tokenizer = load_tokenizer(a.source)
-    model, device = load_classifier(a.source, a.dtype, a.device)
-    prompts = [problems[t].prompt for t in generations["task_id"]]
-    scores = verifier_log_probs(model, tokenizer, device, prompts, generations["completion"].tolist(), a.batch_size)
-    write_parquet(pd.DataFrame({"task_id": generations["task_id"], "sample_id": generations["sample_id"],
-                                "log_p_correct": scores}), a.out)
+    _score_samples(a, load_classifier, lambda *args: {"log_p_correct": verifier_log_probs(*args)})
 
 
 def cmd_rank_score(a):

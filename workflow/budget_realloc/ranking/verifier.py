@@ -13,7 +13,7 @@ import torch
 
 @torch.inference_mode()
 def verifier_log_probs(model, tokenizer, device, prompts: list[str], completions: list[str],
-                       batch_size: int = 16, max_length: int = 2048) -> np.ndarray:
+                       batch_size: int = 16, progress=None, max_length: int = 2048) -> np.ndarray:
     """log P(correct | prompt, completion) for each pair."""
     texts = [p + c for p, c in zip(prompts, completions)]
     out = np.empty(len(texts))
@@ -23,4 +23,6 @@ def verifier_log_probs(model, tokenizer, device, prompts: list[str], completions
                             truncation=True, max_length=max_length).to(device)
         logits = model(**encoded).logits.float()
         out[start:start + batch_size] = torch.log_softmax(logits, dim=-1)[:, -1].double().cpu().numpy()
+        if progress is not None:
+            progress(len(encoded["input_ids"]))
     return out
