@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from budget_realloc.execution import Executor, Job, Limits
+from budget_realloc.execution.executor import Executor
+from budget_realloc.execution.job import Job, Limits
 from budget_realloc.execution.compare import stdout_matches, value_matches
 
 LIMITS = Limits(timeout_s=3)

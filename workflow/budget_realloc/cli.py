@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 from .errors import InputError, UserError
@@ -74,15 +75,41 @@ def cmd_gather(a):
 
 
 # --------------------------------------------------------------------------- execution
+def _time_policy(a):
+    from .execution.job import TimePolicy
+
+    return TimePolicy(factor=a.reference_factor, floor_s=a.min_timeout)
+
+
 def cmd_execute(a):
-    from .execution import Limits
+    from .execution.job import Limits
     from .execution.shard import execute_shard
 
     limits = Limits(timeout_s=a.timeout, memory_mb=a.memory_mb, max_output_kb=a.max_output_kb,
                     max_processes=a.max_processes)
     frame = execute_shard(problems_path=a.problems, generations_path=a.generations, out=a.out,
-                          limits=limits, workers=a.workers)
+                          limits=limits, policy=_time_policy(a), workers=a.workers)
     print(frame["status"].value_counts().to_string())
+
+
+def cmd_evaluate(a):
+    from .benchmarks import load_problems
+    from .config import KIND_DEFAULTS
+    from .execution.job import Limits
+    from .execution.evaluate import BENCHMARKS, evaluate, pass_at_k_report, read_samples
+    from .io import write_text
+
+    kind, difficulty = BENCHMARKS[a.benchmark]
+    problems = {p.task_id: p for p in load_problems(kind, a.data, difficulty=difficulty)}
+    samples = read_samples(a.samples, problems)
+    timeout = a.timeout or KIND_DEFAULTS[kind].get("timeout_s", 10.0)
+    verdicts = evaluate(samples, problems, Limits(timeout_s=timeout), _time_policy(a), a.workers, a.truncate)
+    write_text("".join(json.dumps(row) + "\n" for row in verdicts.to_dict("records")), a.out)
+    tasks = verdicts["task_id"].nunique()
+    print(f"{len(verdicts)} samples of {tasks}/{len(problems)} {a.benchmark} problems -> {a.out}")
+    print(verdicts["status"].value_counts().to_string())
+    for k, value in pass_at_k_report(verdicts).items():
+        print(f"pass@{k}: {100 * value:.2f}%")
 
 
 # --------------------------------------------------------------------------- costs
@@ -214,6 +241,12 @@ def cmd_table_passk(a):
 
 
 # --------------------------------------------------------------------------- parser
+def add_time_policy(parser) -> None:
+    parser.add_argument("--reference-factor", type=float, default=50.0,
+                        help="time limit = this x the reference solution's CPU time (0: always --timeout)")
+    parser.add_argument("--min-timeout", type=float, default=0.25, help="never less CPU seconds than this")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="budget-realloc", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -267,11 +300,24 @@ def build_parser() -> argparse.ArgumentParser:
     p = command("execute", cmd_execute, "Run every sample of a generations file against its tests.")
     for flag in ("--problems", "--generations", "--out"):
         p.add_argument(flag, required=True)
-    p.add_argument("--timeout", type=float, default=10.0)
+    p.add_argument("--timeout", type=float, default=10.0, help="most CPU seconds per program")
+    add_time_policy(p)
     p.add_argument("--memory-mb", type=int, default=2048)
     p.add_argument("--max-output-kb", type=int, default=1024)
     p.add_argument("--max-processes", type=int, default=16)
     p.add_argument("--workers", type=int, default=1)
+
+    p = command("evaluate", cmd_evaluate, "Verdicts and pass@k for samples generated elsewhere.")
+    p.add_argument("--benchmark", required=True, choices=["humaneval", "mbpp", "apps-introductory",
+                                                          "apps-interview", "apps-competition"])
+    p.add_argument("--samples", required=True, help="samples.jsonl (task_id + completion or solution), "
+                                                    "or the paper's JSON ({task_id: {samples: [{generation}]}})")
+    p.add_argument("--out", required=True, help="verdicts, one JSON object per line")
+    p.add_argument("--data", help="local benchmark file (default: the Hugging Face hub)")
+    p.add_argument("--truncate", action="store_true", help="cut completions at the benchmark's stop sequences")
+    p.add_argument("--timeout", type=float, help="most CPU seconds per program (APPS: per test case)")
+    p.add_argument("--workers", type=int, default=max(1, os.cpu_count() or 1))
+    add_time_policy(p)
 
     p = command("flops", cmd_flops, "FLOPs of one forward pass (calflops, meta device).")
     p.add_argument("--architecture", required=True)

@@ -25,7 +25,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = REPO_ROOT / "config" / "schema.yaml"
 
 # Section 3.3 of the paper: temperature, new-token limit per benchmark; APPS's few-shot file;
-# program time limits (APPS: per test case, as the APPS evaluation does).
+# most CPU time per program (APPS: per test case, 4 s as the APPS evaluation).
 KIND_DEFAULTS = {
     "humaneval": {"temperature": 0.8, "max_new_tokens": 512},
     "mbpp": {"temperature": 0.8, "max_new_tokens": 256},

@@ -80,7 +80,8 @@ def shard_files(wildcards):
 # -------------------- execute
 def execution_limits(wildcards):
     bench, limits = PLAN.benchmark(wildcards.benchmark), config["execution"]
-    return {"timeout": bench["timeout_s"], **{k: limits[k] for k in ("memory_mb", "max_output_kb", "max_processes")}}
+    keys = ("memory_mb", "max_output_kb", "max_processes", "reference_factor", "min_timeout_s")
+    return {"timeout": bench["timeout_s"], **{k: limits[k] for k in keys}}
 
 
 # -------------------- costs

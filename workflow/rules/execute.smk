@@ -16,6 +16,7 @@ rule execute_shard:
         "../../envs/execute.yaml"
     shell:
         "budget-realloc execute --problems {input.problems} --generations {input.generations}"
-        " --timeout {params.limits[timeout]} --memory-mb {params.limits[memory_mb]}"
+        " --timeout {params.limits[timeout]} --reference-factor {params.limits[reference_factor]}"
+        " --min-timeout {params.limits[min_timeout_s]} --memory-mb {params.limits[memory_mb]}"
         " --max-output-kb {params.limits[max_output_kb]} --max-processes {params.limits[max_processes]}"
         " --workers {threads} --out {output} > {log} 2>&1"

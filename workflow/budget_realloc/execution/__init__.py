@@ -1,6 +1,5 @@
-"""Execution: every sample run against its tests in a sandbox, by warm fork-server workers."""
+"""Execution: every sample run against its tests in a sandbox, by warm fork-server workers.
 
-from .executor import Executor
-from .job import STATUSES, Job, Limits, Verdict
-
-__all__ = ["STATUSES", "Executor", "Job", "Limits", "Verdict"]
+Import from the submodules (``executor``, ``job``, ``shard``, ``evaluate``): the fork server
+imports this package too, and every module it holds makes each of its forks slower.
+"""

@@ -13,10 +13,12 @@ import queue
 import select
 import subprocess
 import sys
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from tqdm import tqdm
 
+from .forkserver import WALL_SLACK_S
 from .job import Job, Verdict
 
 # The server enforces each job's limits itself; this outer deadline only catches a server
@@ -54,7 +56,7 @@ class Worker:
         except BrokenPipeError:
             return None
         cases = max(1, len(job.cases))
-        reply = self._read_line(job.limits.timeout_s * cases + _SERVER_SLACK_S)
+        reply = self._read_line((job.limits.timeout_s + WALL_SLACK_S) * cases + _SERVER_SLACK_S)
         return Verdict(**reply) if reply else None
 
     def close(self) -> None:
@@ -67,30 +69,64 @@ class Worker:
                 self.process.wait()
 
 
+class _Pool:
+    """Idle workers of one kind; new ones are started when none is idle."""
+
+    def __init__(self, start):
+        self._start = start
+        self._idle: queue.SimpleQueue[Worker] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self.all: list[Worker] = []
+
+    def get(self) -> Worker:
+        try:
+            return self._idle.get_nowait()
+        except queue.Empty:
+            worker = self._start()
+            with self._lock:
+                self.all.append(worker)
+            return worker
+
+    def put(self, worker: Worker) -> None:
+        self._idle.put(worker)
+
+    def replace(self, worker: Worker) -> None:
+        """Drop a dead or hung worker (its replacement starts when next needed)."""
+        worker.process.kill()
+        worker.process.wait()
+        with self._lock:
+            self.all.remove(worker)
+
+    def close(self) -> None:
+        for worker in self.all:
+            worker.close()
+        self.all.clear()
+
+
 class Executor:
-    """A pool of ``workers`` fork servers; use as a context manager."""
+    """Fork-server workers, at most ``workers`` programs at a time; use as a context manager.
+
+    Programs that import allow-listed heavy libraries (``job.HEAVY_MODULES``) go to workers of
+    their own, which load those libraries before forking; the others go to light workers,
+    whose forks stay cheap because they hold little.
+    """
 
     def __init__(self, workers: int = 1, uid_base: int = 61000, isolate_network: bool = True):
-        self.uid_base = uid_base
-        self.isolate_network = isolate_network
         self.workers = max(1, workers)
-        self._idle: queue.SimpleQueue[Worker] = queue.SimpleQueue()
-        self._all = [Worker(uid_base, isolate_network) for _ in range(self.workers)]
-        for worker in self._all:
-            self._idle.put(worker)
-        self.isolation = self._all[0].isolation
+        start = lambda: Worker(uid_base, isolate_network)  # noqa: E731
+        self._pools = {"light": _Pool(start), "heavy": _Pool(start)}
+        first = self._pools["light"].get()
+        self.isolation = first.isolation
+        self._pools["light"].put(first)
 
     def run_one(self, job: Job) -> Verdict:
-        worker = self._idle.get()
+        pool = self._pools["heavy" if job.preload else "light"]
+        worker = pool.get()
         verdict = worker.run(job)
         if verdict is None:
-            worker.process.kill()
-            worker.process.wait()
-            self._all.remove(worker)
-            worker = Worker(self.uid_base, self.isolate_network)
-            self._all.append(worker)
-            verdict = Verdict("error", "SandboxLost", "the execution worker died or hung")
-        self._idle.put(worker)
+            pool.replace(worker)
+            return Verdict("error", "SandboxLost", "the execution worker died or hung")
+        pool.put(worker)
         return verdict
 
     def run(self, jobs: list[Job], desc: str = "execute") -> list[Verdict]:
@@ -112,9 +148,8 @@ class Executor:
         return [verdicts[i] for i in keys]
 
     def close(self) -> None:
-        for worker in self._all:
-            worker.close()
-        self._all.clear()
+        for pool in self._pools.values():
+            pool.close()
 
     def __enter__(self):
         return self

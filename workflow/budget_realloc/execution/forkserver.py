@@ -1,20 +1,17 @@
 """A warm execution worker: a small single-threaded process that forks one sandboxed child per run.
 
 Started by :class:`~budget_realloc.execution.executor.Executor` (one per thread), it imports the
-modules programs commonly use once, before any fork, so a child is running the program about a
+modules programs commonly use once, before any fork, so a child runs the program about a
 millisecond after the request instead of the ~30 ms a fresh interpreter takes.  It never runs
-untrusted code itself.  Each child, before the program runs:
+untrusted code itself.  Each child, before the program runs, starts a new session, gets a
+fresh private temp dir as cwd and HOME, stdin from /dev/null (or the test input), stdout to
+/dev/null (or a capped pipe the server reads), stderr to /dev/null, rlimits on CPU, address
+space, file size, open files, core dumps and processes, and whatever ``isolation`` offers here
+(sandbox uid, cgroup, network namespace).
 
-- starts a new session (its own process group), with the server as child subreaper so nothing
-  it starts escapes being reaped;
-- gets a fresh private temp dir as cwd and HOME, stdin from /dev/null (or the test input),
-  stdout to /dev/null (or a capped pipe the server reads), stderr to /dev/null;
-- gets rlimits on CPU time, address space, file size, open files, core dumps and processes;
-- when the server runs as root: drops to a sandbox uid of its own (claimed with a lock, so no
-  two servers share one), which makes the process limit hold, keeps the program from writing
-  or deleting anything it does not own, and lets the server kill every process of that uid —
-  double-forked daemons included — after each run;
-- runs in a network namespace with no interfaces up, where the OS allows one (root).
+Time limits count CPU time — of the program and everything it starts, where a cgroup measures
+it — so a verdict does not depend on how busy the machine is; a wall-clock limit
+``WALL_SLACK_S`` above it ends programs that sleep or block.
 
 Protocol: one JSON job per line on stdin, one JSON verdict per line on stdout; a first line
 announces the isolation that holds here.
@@ -22,193 +19,107 @@ announces the isolation that holds here.
 
 from __future__ import annotations
 
-import ctypes
-import fcntl
 import json
 import math
 import os
 import resource
 import select
-import shutil
 import signal
 import sys
-import tempfile
 import time
 
-from . import compare, harness
+from . import compare, harness, isolation
 
-CLONE_NEWNET = 0x40000000
-CLONE_NEWNS = 0x00020000
-MS_BIND, MS_REC, MS_PRIVATE, MNT_DETACH = 4096, 16384, 1 << 18, 2
-PR_SET_CHILD_SUBREAPER = 36
-UID_LOCK_DIR = "/tmp/budget-realloc-sandbox-uids"
 MAX_REPORT_BYTES = 64 << 20
-PRELOAD = ("collections", "itertools", "functools", "heapq", "bisect", "math", "random", "re",
-           "string", "fractions", "decimal", "typing", "copy", "operator", "statistics", "time",
-           "datetime", "hashlib", "numpy")
-_libc = ctypes.CDLL(None, use_errno=True)
+WALL_SLACK_S = 1.0
+POLL_S = 0.02
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+# What generated programs import most (HumanEval prompts import typing, whose import alone costs
+# a fresh interpreter ~6 ms).  Every module held here makes each fork a little slower, so the
+# list stays short: measured, a longer one costs more than it saves.
+PRELOAD = ("typing", "re", "math", "collections", "itertools", "functools", "string", "heapq", "bisect",
+           "random")
 
 
-def _preload() -> None:
-    for name in PRELOAD:
-        try:
-            __import__(name)
-        except ImportError:
-            pass
+def _preload(names) -> None:
+    """Import modules here, once, so the programs forked later find them loaded.
 
-
-def _unshare(flag: int) -> bool:
-    try:
-        if hasattr(os, "unshare"):
-            os.unshare(flag)
-            return True
-        return _libc.unshare(flag) == 0
-    except OSError:
-        return False
-
-
-def _mount(source: str | None, target: str, fstype: str | None, flags: int, data: str | None = None) -> None:
-    encode = lambda text: text.encode() if text is not None else None  # noqa: E731
-    if _libc.mount(encode(source), encode(target), encode(fstype), flags, encode(data)) != 0:
-        raise OSError(ctypes.get_errno(), f"mount {target}")
-
-
-def interpreter_paths() -> list[str]:
-    """What a program needs to read to import modules: the interpreter's import paths."""
-    paths = {p for p in sys.path if p and os.path.exists(p)}
-    paths.update({sys.prefix, sys.base_prefix, sys.exec_prefix})
-    return sorted(paths)
-
-
-def _closed_dirs(paths: list[str]) -> list[str]:
-    """Directories on the way to ``paths`` that other users may not enter, shallowest first."""
-    closed = set()
-    for path in paths:
-        parts = os.path.abspath(path).split(os.sep)
-        for depth in range(2, len(parts) + 1):
-            directory = os.sep.join(parts[:depth]) or os.sep
-            if os.path.isdir(directory) and not os.stat(directory).st_mode & 0o001:
-                closed.add(directory)
-    return sorted(closed, key=lambda d: d.count(os.sep))
-
-
-def _open_paths(paths: list[str]) -> None:
-    """In a private mount namespace, make ``paths`` reachable for the sandbox uid.
-
-    A root-only interpreter (e.g. pyenv under a 0700 /root) would leave a dropped-privilege
-    program unable to import anything not loaded yet.  Each closed directory on the way is
-    covered with an empty tmpfs holding bind mounts of just the entries that lead to the
-    interpreter, so everything else there stays out of sight.
+    Only the server's fixed list and the executor's allow-list of heavy libraries ever come
+    here: importing a module runs its code, and only installed, known libraries may run in
+    this (possibly root) process.
     """
-    closed = _closed_dirs(paths)
-    if not closed:
-        return
-    if not _unshare(CLONE_NEWNS):
-        raise OSError("cannot create a mount namespace")
-    _mount(None, "/", None, MS_REC | MS_PRIVATE)
-    for directory in closed:
-        if os.stat(directory).st_mode & 0o001:
-            continue
-        prefix = directory.rstrip(os.sep) + os.sep
-        entries = sorted({p[len(prefix):].split(os.sep)[0] for p in paths if p.startswith(prefix)})
-        stage = tempfile.mkdtemp(prefix="budget-realloc-stage-")
-        for entry in entries:
-            source, staged = os.path.join(directory, entry), os.path.join(stage, entry)
-            os.mkdir(staged) if os.path.isdir(source) else open(staged, "w").close()
-            _mount(source, staged, None, MS_BIND | MS_REC)
-        _mount("tmpfs", directory, "tmpfs", 0, "mode=0755")
-        for entry in entries:
-            staged, target = os.path.join(stage, entry), os.path.join(directory, entry)
-            os.mkdir(target) if os.path.isdir(staged) else open(target, "w").close()
-            _mount(staged, target, None, MS_BIND | MS_REC)
-            _libc.umount2(staged.encode(), MNT_DETACH)
-        shutil.rmtree(stage, ignore_errors=True)
-
-
-def _readable_as(uid: int, paths: list[str]) -> bool:
-    """Can a process of ``uid`` list every one of ``paths``?  Asked in a throwaway child."""
-    pid = os.fork()
-    if pid == 0:
-        try:
-            os.setgroups([])
-            os.setgid(uid)
-            os.setuid(uid)
-            for path in paths:
-                os.listdir(path) if os.path.isdir(path) else open(path, "rb").close()
-        except OSError:
-            os._exit(1)
-        os._exit(0)
-    return os.waitpid(pid, 0)[1] == 0
-
-
-def _claim_uid(base: int, count: int = 4096):
-    """A sandbox uid no other live server holds: the first whose lock file we can flock."""
-    os.makedirs(UID_LOCK_DIR, mode=0o700, exist_ok=True)
-    for uid in range(base, base + count):
-        handle = open(os.path.join(UID_LOCK_DIR, str(uid)), "a")
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.close()
-            continue
-        return uid, handle          # the lock lives as long as this process
-    raise RuntimeError(f"no free sandbox uid in {base}..{base + count - 1}")
+    for name in names:
+        if name not in sys.modules:
+            try:
+                __import__(name)
+            except Exception:       # not installed, or broken: the program will find out itself
+                pass
 
 
 class Server:
     def __init__(self, uid_base: int, isolate_network: bool):
-        self.root = os.geteuid() == 0
-        self.uid, self._uid_lock = _claim_uid(uid_base) if self.root else (None, None)
-        self.note = ""
-        if self.uid is not None:
-            paths = interpreter_paths()
+        self.notes = []
+        self.uid, self._uid_lock = isolation.claim_uid(uid_base) if os.geteuid() == 0 else (None, None)
+        self.private_tmp = False
+        if self.uid is not None and isolation.private_mounts():
             try:
-                _open_paths(paths)
+                isolation.open_paths(isolation.interpreter_paths())
+                isolation.private_tmp()
+                self.private_tmp = True
             except OSError as error:
-                self.note = f"could not open the interpreter to the sandbox uid: {error}"
-            if not _readable_as(self.uid, paths):
-                self.note = self.note or "the sandbox uid cannot read the interpreter"
-                self.uid = None          # programs could not import; run them as root, say so
-        self.network_isolated = _unshare(CLONE_NEWNET) if isolate_network else False
-        if hasattr(_libc, "prctl"):
-            _libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-        self.base = tempfile.mkdtemp(prefix="budget-realloc-sandbox-")
-        os.chmod(self.base, 0o711)
-        self.baseline_vm = _virtual_memory()
+                self.notes.append(f"mounts: {error}")
+        if self.uid is not None and not isolation.readable_as(self.uid, isolation.interpreter_paths()):
+            self.notes.append("the sandbox uid cannot read the interpreter: programs run as root")
+            self.uid = None
+        self.cgroup = isolation.Cgroup.create(str(self.uid or os.getpid())) if os.geteuid() == 0 else None
+        if self.cgroup is None:
+            self.notes.append("no cgroup: CPU time is the main process's, descendants are found by uid")
+        self.network_isolated = isolation.unshare(isolation.CLONE_NEWNET) if isolate_network else False
+        isolation.become_subreaper()
+        self.base = f"/tmp/budget-realloc-sandbox-{os.getpid()}-{time.monotonic_ns()}"
+        os.mkdir(self.base, 0o711)
+        self.runs = 0
         self.devnull = os.open(os.devnull, os.O_RDWR)
-        self.sweep()                # a previous holder of this uid may have left processes
+        self.vm_size = _virtual_memory()
+        self._cleanup()             # a previous holder of this uid may have left processes
 
     def hello(self) -> dict:
-        return {"ready": True, "uid": self.uid, "network_isolated": self.network_isolated,
-                "dropped_privileges": self.uid is not None or not self.root, "note": self.note}
+        return {"ready": True, "uid": self.uid, "cgroup": self.cgroup is not None,
+                "network_isolated": self.network_isolated, "private_tmp": self.private_tmp, "notes": self.notes}
 
     # ------------------------------------------------------------------ one job
     def run_job(self, job: dict) -> dict:
         started = time.monotonic()
         mode, limits = job["mode"], job["limits"]
+        if any(name not in sys.modules for name in job.get("preload", ())):
+            _preload(job["preload"])
+            self.vm_size = _virtual_memory()
+        cpu = 0.0
         if mode == "assert":
-            verdict = self._assert(job, limits)
+            verdict, cpu = self._assert(job, limits)
         else:
             verdict = {"status": "passed"}
             for case_input, expected in job["cases"]:
-                verdict = self._case(job, limits, case_input, expected)
+                verdict, used = self._case(job, limits, case_input, expected)
+                cpu += used
                 if verdict["status"] != "passed":
                     break
         verdict["seconds"] = time.monotonic() - started
+        verdict["cpu_seconds"] = cpu
         return verdict
 
-    def _assert(self, job: dict, limits: dict) -> dict:
+    def _assert(self, job: dict, limits: dict):
         result = self.run_child(lambda fd: harness.run_assert(job["program"], job["tests"], fd), limits)
-        report = result.get("report")
         if "verdict" in result:
-            return result["verdict"]
+            return result["verdict"], result["cpu"]
+        report = result["report"]
         if report["outcome"] == "passed":
-            return {"status": "passed"}
+            return {"status": "passed"}, result["cpu"]
         if report["outcome"] == "failed":
-            return {"status": "failed", "error_type": "AssertionError", "detail": report.get("detail", "")}
-        return _error_from(report)
+            return {"status": "failed", "error_type": "AssertionError", "detail": report.get("detail", "")}, result["cpu"]
+        return _error_from(report), result["cpu"]
 
-    def _case(self, job: dict, limits: dict, case_input, expected) -> dict:
+    def _case(self, job: dict, limits: dict, case_input, expected):
         if job["mode"] == "stdio":
             result = self.run_child(lambda fd: harness.run_stdio(job["program"], fd), limits,
                                     stdin=compare.as_text(case_input), capture=True)
@@ -216,51 +127,54 @@ class Server:
             result = self.run_child(lambda fd: harness.run_call(job["program"], job["fn_name"], case_input, fd),
                                     limits)
         if "verdict" in result:
-            return result["verdict"]
+            return result["verdict"], result["cpu"]
         report = result["report"]
         if report["outcome"] == "done":
             if result["exit_code"] != 0:
-                return {"status": "error", "error_type": "NonZeroExit", "detail": str(result["exit_code"])}
+                return {"status": "error", "error_type": "NonZeroExit", "detail": str(result["exit_code"])}, result["cpu"]
             matched = compare.stdout_matches(result["stdout"].decode("utf-8", "replace"), expected)
         elif report["outcome"] == "returned":
             matched = compare.value_matches(json.loads(report["value"]), expected)
         else:
-            return _error_from(report)
-        return {"status": "passed"} if matched else {"status": "failed", "error_type": "WrongAnswer"}
+            return _error_from(report), result["cpu"]
+        verdict = {"status": "passed"} if matched else {"status": "failed", "error_type": "WrongAnswer"}
+        return verdict, result["cpu"]
 
     # ------------------------------------------------------------------ one child
     def run_child(self, target, limits: dict, stdin: str | None = None, capture: bool = False) -> dict:
-        """Fork, isolate, run ``target(report_fd)``; wait under the wall clock; clean up everything.
+        """Fork, isolate, run ``target(report_fd)``; wait under the limits; clean up everything.
 
-        Returns the decoded report, or ``verdict`` when the run ended without a usable one.
+        Returns ``cpu`` and either the child's decoded ``report`` or a ``verdict`` for a run that
+        ended without a usable one.
         """
-        workdir = tempfile.mkdtemp(dir=self.base)
+        self.runs += 1
+        workdir = f"{self.base}/{self.runs}"
+        os.mkdir(workdir, 0o700)
         if self.uid is not None:
             os.chown(workdir, self.uid, self.uid)
-        stdin_file = None
-        if stdin is not None:
-            stdin_file = tempfile.TemporaryFile(dir=self.base)
-            stdin_file.write(stdin.encode())
-            stdin_file.seek(0)
+        if self.cgroup:
+            self.cgroup.limit(limits["max_processes"], limits["memory_mb"] << 20)
+        stdin_fd = None
+        if stdin is not None:       # an anonymous in-memory file: the program reads it as fd 0
+            stdin_fd = os.memfd_create("stdin")
+            os.write(stdin_fd, stdin.encode())
+            os.lseek(stdin_fd, 0, os.SEEK_SET)
         report_r, report_w = os.pipe()
         out_r, out_w = os.pipe() if capture else (None, None)
+        start = (self.cgroup.cpu_seconds(), time.process_time()) if self.cgroup else None
         pid = os.fork()
         if pid == 0:
-            self._child(target, limits, workdir, report_w, out_w,
-                        stdin_file.fileno() if stdin_file else None)
+            self._child(target, limits, workdir, report_w, out_w, stdin_fd)
         os.close(report_w)
         if out_w is not None:
             os.close(out_w)
         try:
-            outcome = self._wait(pid, report_r, out_r, limits)
+            return self._wait(pid, report_r, out_r, limits, start)
         finally:
-            for fd in (report_r, out_r):
+            for fd in (report_r, out_r, stdin_fd):
                 if fd is not None:
                     os.close(fd)
-            if stdin_file:
-                stdin_file.close()
-            shutil.rmtree(workdir, ignore_errors=True)
-        return outcome
+            _remove_tree(workdir)
 
     def _child(self, target, limits, workdir, report_w, out_w, stdin_fd) -> None:
         try:
@@ -272,8 +186,8 @@ class Server:
             os.closerange(4, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
             os.chdir(workdir)
             os.environ.update(HOME=workdir, TMPDIR=workdir)
-            cpu = math.ceil(limits["timeout_s"]) + 1
-            memory = self.baseline_vm + limits["memory_mb"] * (1 << 20)
+            cpu = math.ceil(limits["timeout_s"]) + 1       # a backstop per process; the server counts the tree
+            memory = self.vm_size + (limits["memory_mb"] << 20)
             for which, value in ((resource.RLIMIT_CPU, (cpu, cpu + 1)),
                                  (resource.RLIMIT_AS, (memory, memory)),
                                  (resource.RLIMIT_FSIZE, (limits["max_file_mb"] << 20,) * 2),
@@ -282,116 +196,160 @@ class Server:
                                  (resource.RLIMIT_NPROC, (limits["max_processes"],) * 2)):
                 resource.setrlimit(which, value)
             if self.uid is not None:
-                os.setgroups([])
-                os.setgid(self.uid)
-                os.setuid(self.uid)
+                isolation.drop_privileges(self.uid)
             for sig in (signal.SIGINT, signal.SIGPIPE, signal.SIGTERM):
                 signal.signal(sig, signal.SIG_DFL)
-            sys.stdin = open(0, "r", closefd=False)
-            sys.stdout = open(1, "w", closefd=False)
-            sys.stderr = open(2, "w", closefd=False)
+            # sys.stdin/stdout/stderr still wrap fds 0-2, now the child's: the server never
+            # reads or writes them, so their buffers are empty
             target(3)
         finally:
             os._exit(70)
 
-    def _wait(self, pid: int, report_r: int, out_r: int | None, limits: dict) -> dict:
+    def _cpu_used(self, pid: int, start) -> float:
+        """CPU time of the program (and, with a cgroup, all it started) since ``start``."""
+        if self.cgroup:
+            return self.cgroup.cpu_seconds() - start[0] - (time.process_time() - start[1])
+        try:
+            with open(f"/proc/{pid}/stat") as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+        except (OSError, IndexError, ValueError):
+            return 0.0
+
+    def _wait(self, pid: int, report_r: int, out_r: int | None, limits: dict, start) -> dict:
         pidfd = os.pidfd_open(pid)
-        deadline = time.monotonic() + limits["timeout_s"]
+        began = time.monotonic()
+        failures = self.cgroup.memory_failures() if self.cgroup else 0
+        wall_limit = limits["timeout_s"] + WALL_SLACK_S
         cap = limits["max_output_kb"] << 10
-        readers = {report_r: bytearray()}
+        buffers = {report_r: bytearray()}
         if out_r is not None:
-            readers[out_r] = bytearray()
-        open_fds = set(readers)
-        exited = timed_out = too_big = False
+            buffers[out_r] = bytearray()
+        open_fds = set(buffers)
+        exited = False
+        stop = None            # why the run was cut short, if it was
         try:
             while not exited:
-                remaining = deadline - time.monotonic()
+                remaining = began + wall_limit - time.monotonic()
                 if remaining <= 0:
-                    timed_out = True
+                    stop = ("timeout", "WallClock")
                     break
-                ready, _, _ = select.select([*open_fds, pidfd], [], [], remaining)
+                ready, _, _ = select.select([*open_fds, pidfd], [], [], min(remaining, POLL_S))
                 exited = pidfd in ready
-                too_big = self._read_ready([fd for fd in ready if fd in open_fds], readers, open_fds, out_r, cap)
-                if too_big:
+                if _read(ready, buffers, open_fds, out_r, cap):
+                    stop = ("error", "OutputLimit")
+                    break
+                if not exited and self._cpu_used(pid, start) > limits["timeout_s"]:
+                    stop = ("timeout", "CPULimit")
                     break
             if exited:     # what the child wrote before it exited is still in the pipes
-                for fd in list(open_fds):
+                for fd in open_fds:
                     os.set_blocking(fd, False)
-                too_big = self._read_ready(list(open_fds), readers, open_fds, out_r, cap, drain=True) or too_big
+                if _read(list(open_fds), buffers, open_fds, out_r, cap, drain=True):
+                    stop = ("error", "OutputLimit")
         finally:
             os.close(pidfd)
-            self._kill(pid)
-            _, status, usage = os.wait4(pid, 0)
-            self.sweep()
-        return self._outcome(status, usage, _own_report(readers[report_r], pid),
-                             readers.get(out_r, b""), timed_out, too_big, limits)
-
-    @staticmethod
-    def _read_ready(fds, readers, open_fds, out_r, cap, drain=False) -> bool:
-        for fd in fds:
-            while True:
-                try:
-                    data = os.read(fd, 1 << 16)
-                except BlockingIOError:
-                    break
-                if not data:
-                    open_fds.discard(fd)
-                    break
-                readers[fd] += data
-                limit = cap if fd == out_r else MAX_REPORT_BYTES
-                if len(readers[fd]) > limit:
-                    return True
-                if not drain:
-                    break
-        return False
-
-    @staticmethod
-    def _outcome(status, usage, report, stdout, timed_out, too_big, limits) -> dict:
-        if timed_out:
-            return {"verdict": {"status": "timeout", "error_type": "WallClock"}}
-        if too_big:
-            return {"verdict": {"status": "error", "error_type": "OutputLimit"}}
-        cpu_used = usage.ru_utime + usage.ru_stime
-        if os.WIFSIGNALED(status) and (os.WTERMSIG(status) == signal.SIGXCPU or cpu_used >= limits["timeout_s"]):
-            return {"verdict": {"status": "timeout", "error_type": "CPULimit"}}
+            _, status, usage = self._end(pid)
+        cpu = self._cpu_used(pid, start) if self.cgroup else usage.ru_utime + usage.ru_stime
+        if stop is None and cpu > limits["timeout_s"]:
+            stop = ("timeout", "CPULimit")
+        if stop:
+            return {"cpu": cpu, "verdict": {"status": stop[0], "error_type": stop[1]}}
+        report = _own_report(buffers[report_r], pid)
         if report is None:
             if os.WIFSIGNALED(status):
-                kind = f"Signal{signal.Signals(os.WTERMSIG(status)).name}"
+                memory = self.cgroup is not None and self.cgroup.memory_failures() > failures
+                kind = "MemoryLimit" if memory else f"Signal{signal.Signals(os.WTERMSIG(status)).name}"
             else:
                 kind = "EarlyExit"     # the program left before the harness could report
-            return {"verdict": {"status": "error", "error_type": kind,
-                                "detail": f"exit status {os.waitstatus_to_exitcode(status)}"}}
-        return {"report": report, "exit_code": os.waitstatus_to_exitcode(status), "stdout": bytes(stdout)}
+            return {"cpu": cpu, "verdict": {"status": "error", "error_type": kind,
+                                            "detail": f"exit status {os.waitstatus_to_exitcode(status)}"}}
+        return {"cpu": cpu, "report": report, "exit_code": os.waitstatus_to_exitcode(status),
+                "stdout": bytes(buffers.get(out_r, b""))}
 
-    # ------------------------------------------------------------------ cleanup
-    @staticmethod
-    def _kill(pid: int) -> None:
+    def _end(self, pid: int):
+        """Kill the child's process group, reap it, then make sure nothing it started lives on."""
         try:
             os.killpg(pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
+        result = os.wait4(pid, 0)
+        self._cleanup()
+        return result
 
-    def sweep(self) -> None:
-        """Kill every process of the sandbox uid (daemons that left the process group too)
-        and reap whatever was orphaned onto this subreaper."""
-        if self.uid is not None:
-            sweeper = os.fork()
-            if sweeper == 0:
-                try:
-                    os.setuid(self.uid)
-                    os.kill(-1, signal.SIGKILL)   # every process this uid may signal, not itself
-                finally:
-                    os._exit(0)
-            os.waitpid(sweeper, 0)
-        while True:
-            try:
-                if os.waitpid(-1, os.WNOHANG)[0] == 0:
-                    break
-            except ChildProcessError:
-                break
+    def _cleanup(self) -> None:
+        """Kill what outlived the program (daemons that left its process group too) and reap
+        whatever was orphaned onto this subreaper."""
+        _reap()
+        if self.cgroup:
+            if self.cgroup.busy():
+                self.cgroup.kill_all()
+        elif self.uid is not None:
+            isolation.kill_uid(self.uid)
+        deadline = time.monotonic() + 5
+        while (self.cgroup and self.cgroup.busy()) and time.monotonic() < deadline:
+            _reap()
+            time.sleep(0.001)
+        _reap()
 
     def close(self) -> None:
-        shutil.rmtree(self.base, ignore_errors=True)
+        self._cleanup()
+        if self.cgroup:
+            self.cgroup.remove()
+        _remove_tree(self.base)
+
+
+def _remove_tree(path: str) -> None:
+    """rm -rf, without shutil (see the imports); symlinks are removed, never followed."""
+    try:
+        entries = list(os.scandir(path))
+    except FileNotFoundError:
+        return
+    except NotADirectoryError:
+        os.unlink(path)
+        return
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            _remove_tree(entry.path)
+        else:
+            try:
+                os.unlink(entry.path)
+            except FileNotFoundError:
+                pass
+    try:
+        os.rmdir(path)
+    except OSError:
+        pass
+
+
+def _reap() -> None:
+    while True:
+        try:
+            if os.waitpid(-1, os.WNOHANG)[0] == 0:
+                return
+        except ChildProcessError:
+            return
+
+
+def _read(ready, buffers, open_fds, out_r, cap, drain=False) -> bool:
+    """Read what ``ready`` pipes hold; True if stdout went over its cap."""
+    for fd in ready:
+        if fd not in open_fds:
+            continue
+        while True:
+            try:
+                data = os.read(fd, 1 << 16)
+            except BlockingIOError:
+                break
+            if not data:
+                open_fds.discard(fd)
+                break
+            buffers[fd] += data
+            if len(buffers[fd]) > (cap if fd == out_r else MAX_REPORT_BYTES):
+                return True
+            if not drain:
+                break
+    return False
 
 
 def _own_report(data: bytes, pid: int) -> dict | None:
@@ -408,8 +366,7 @@ def _own_report(data: bytes, pid: int) -> dict | None:
 
 
 def _error_from(report: dict) -> dict:
-    return {"status": "error", "error_type": report.get("error_type", "Error"),
-            "detail": report.get("detail", "")}
+    return {"status": "error", "error_type": report.get("error_type", "Error"), "detail": report.get("detail", "")}
 
 
 def _virtual_memory() -> int:
@@ -432,7 +389,7 @@ def main(argv: list[str] | None = None) -> None:
     null = os.open(os.devnull, os.O_RDWR)
     os.dup2(null, 0)
     os.dup2(null, 1)
-    _preload()
+    _preload(PRELOAD)
     server = Server(args.uid_base, not args.no_network_isolation)
     replies.write(json.dumps(server.hello()).encode() + b"\n")
     try:

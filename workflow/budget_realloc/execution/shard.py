@@ -2,22 +2,40 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict, replace
+
 import pandas as pd
 
 from ..benchmarks import Problem
 from ..errors import InputError
 from ..io import read_parquet, write_parquet
 from .executor import Executor
-from .job import Job, Limits
+from .job import Job, Limits, TimePolicy
 
-COLUMNS = ["task_id", "sample_id", "status", "passed", "error_type", "seconds"]
+COLUMNS = ["task_id", "sample_id", "status", "passed", "error_type", "seconds", "cpu_seconds"]
 
 
-def job_for(problem: Problem, completion: str, limits: Limits) -> Job:
-    """The program a completion makes for its problem, judged in the problem's mode."""
+def job_for(problem: Problem, code: str, limits: Limits, whole_program: bool = False) -> Job:
+    """The program a completion (or a whole program) makes for its problem, judged in its mode."""
     cases = tuple(zip(*problem.test_cases())) if problem.mode != "assert" else ()
-    return Job(mode=problem.mode, program=problem.program(completion), tests=problem.tests,
-               cases=cases, fn_name=problem.fn_name, limits=limits)
+    return Job(mode=problem.mode, program=code if whole_program else problem.program(code),
+               tests=problem.tests, cases=cases, fn_name=problem.fn_name, limits=limits)
+
+
+def calibrated_limits(problems: dict[str, Problem], executor: Executor, limits: Limits,
+                      policy: TimePolicy) -> dict[str, Limits]:
+    """Each problem's limits, its time limit set by ``policy`` from its reference's CPU time.
+
+    A problem without a reference, or whose reference does not pass here, gets ``limits`` as
+    they are.
+    """
+    if not policy.factor:
+        return {task_id: limits for task_id in problems}
+    with_reference = [t for t, p in problems.items() if p.reference]
+    verdicts = executor.run([job_for(problems[t], problems[t].reference, limits) for t in with_reference],
+                            desc="time references")
+    reference_cpu = {t: v.cpu_seconds for t, v in zip(with_reference, verdicts) if v.passed}
+    return {t: replace(limits, timeout_s=policy.limit(reference_cpu.get(t), limits.timeout_s)) for t in problems}
 
 
 def load_problem_index(problems_path: str) -> dict[str, Problem]:
@@ -25,11 +43,16 @@ def load_problem_index(problems_path: str) -> dict[str, Problem]:
 
 
 def execute_frame(generations: pd.DataFrame, problems: dict[str, Problem], executor: Executor,
-                  limits: Limits, desc: str = "execute") -> pd.DataFrame:
+                  limits: Limits, policy: TimePolicy, whole_program=None, desc: str = "execute") -> pd.DataFrame:
+    """Verdicts for the ``completion`` column (whole programs where ``whole_program`` says so)."""
     unknown = sorted(set(generations["task_id"]) - set(problems))
     if unknown:
         raise InputError(f"generations name task ids the benchmark does not have: {unknown[:5]}")
-    jobs = [job_for(problems[t], c, limits) for t, c in zip(generations["task_id"], generations["completion"])]
+    used = {t: problems[t] for t in pd.unique(generations["task_id"])}
+    per_task = calibrated_limits(used, executor, limits, policy)
+    whole = whole_program if whole_program is not None else [False] * len(generations)
+    jobs = [job_for(problems[t], c, per_task[t], w)
+            for t, c, w in zip(generations["task_id"], generations["completion"], whole)]
     verdicts = executor.run(jobs, desc=desc)
     return pd.DataFrame({
         "task_id": generations["task_id"].to_numpy(),
@@ -38,15 +61,17 @@ def execute_frame(generations: pd.DataFrame, problems: dict[str, Problem], execu
         "passed": [v.passed for v in verdicts],
         "error_type": [v.error_type for v in verdicts],
         "seconds": [v.seconds for v in verdicts],
+        "cpu_seconds": [v.cpu_seconds for v in verdicts],
     }, columns=COLUMNS)
 
 
 def execute_shard(*, problems_path: str, generations_path: str, out: str, limits: Limits,
-                  workers: int = 1) -> pd.DataFrame:
+                  policy: TimePolicy, workers: int = 1) -> pd.DataFrame:
     problems = load_problem_index(problems_path)
     generations = read_parquet(generations_path)
     with Executor(workers=workers) as executor:
-        frame = execute_frame(generations, problems, executor, limits, desc=f"execute {generations_path}")
+        frame = execute_frame(generations, problems, executor, limits, policy, desc=f"execute {generations_path}")
         isolation = executor.isolation
-    write_parquet(frame, out, metadata={"isolation": isolation, "limits": limits.__dict__})
+    write_parquet(frame, out, metadata={"isolation": isolation, "limits": asdict(limits),
+                                        "time_policy": asdict(policy)})
     return frame

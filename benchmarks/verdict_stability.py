@@ -1,0 +1,65 @@
+"""Are verdicts the same on a busy machine?  The CodeGen-16B samples, judged twice.
+
+The first run has the machine to itself; during the second, a busy loop holds one core.  Time
+limits count CPU time, so the verdicts should not move; any sample that changes is listed.
+
+    python benchmarks/verdict_stability.py [--limit N] [--workers W]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import tempfile
+import time
+
+from codet_samples import codegen_samples, humaneval_path
+
+from budget_realloc.benchmarks import load_problems
+from budget_realloc.execution.evaluate import evaluate, read_samples
+from budget_realloc.execution.job import Limits, TimePolicy
+
+
+def busy_loop() -> None:
+    while True:
+        pass
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--limit", type=int)
+    parser.add_argument("--workers", type=int, default=os.cpu_count())
+    args = parser.parse_args()
+    samples = codegen_samples()[:args.limit]
+    with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as handle:
+        handle.write("".join(json.dumps(s) + "\n" for s in samples))
+    problems = {p.task_id: p for p in load_problems("humaneval", str(humaneval_path()))}
+    frame = read_samples(handle.name, problems)
+    os.unlink(handle.name)
+    limits, policy = Limits(timeout_s=3.0), TimePolicy()
+
+    began = time.perf_counter()
+    idle = evaluate(frame, problems, limits, policy, args.workers)
+    idle_s = time.perf_counter() - began
+    hog = multiprocessing.Process(target=busy_loop, daemon=True)
+    hog.start()
+    try:
+        began = time.perf_counter()
+        loaded = evaluate(frame, problems, limits, policy, args.workers)
+        loaded_s = time.perf_counter() - began
+    finally:
+        hog.terminate()
+    changed = (idle["status"] != loaded["status"]) | (idle["passed"] != loaded["passed"])
+    print(f"{len(frame)} samples: idle {idle_s:.1f} s, with a busy loop on one core {loaded_s:.1f} s")
+    print(f"verdicts (status) that changed: {int(changed.sum())}; pass@1 {idle['passed'].mean():.4f} "
+          f"vs {loaded['passed'].mean():.4f}")
+    for _, row in idle[changed].iterrows():
+        other = loaded.loc[row.name]
+        print(f"  {row['task_id']} #{row['sample_id']}: {row['status']}/{row['error_type']} -> "
+              f"{other['status']}/{other['error_type']}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,144 @@
+"""The adversarial corpus: programs that attack the executor, each run through the real one.
+
+For every program: it does not pass, the executor answers within the time limit + 2 s, no
+process it started is left, the host's files are intact, and the next program still gets the
+right verdict.  Each program's own solution is wrong (add subtracts), so the only way it could
+"pass" is by fooling the harness.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from budget_realloc.execution.executor import Executor
+from budget_realloc.execution.job import Job, Limits
+
+LIMIT_S = 1.0
+LIMITS = Limits(timeout_s=LIMIT_S, memory_mb=512, max_output_kb=256, max_processes=16)
+WRONG = "def add(a, b):\n    return a - b\n"
+TESTS = "\nassert add(1, 2) == 3\nassert add(2, 2) == 4\n"
+GOOD = Job("assert", "def add(a, b):\n    return a + b\n", TESTS, limits=LIMITS)
+
+
+@pytest.fixture(scope="module")
+def executor():
+    with Executor(workers=1) as ex:
+        yield ex
+
+
+@pytest.fixture(scope="module")
+def host_file(tmp_path_factory):
+    """A file the programs try to damage: outside their temp dir, in a world-readable place."""
+    folder = tmp_path_factory.mktemp("host")
+    folder.chmod(0o755)
+    path = folder / "precious.txt"
+    path.write_text("intact")
+    path.chmod(0o644)
+    return path
+
+
+@pytest.fixture(scope="module")
+def listener():
+    """A TCP server on the host's loopback; no sandboxed program may reach it."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    server.settimeout(0.2)
+    accepted = []
+
+    def accept():
+        while not stop.is_set():
+            try:
+                accepted.append(server.accept())
+            except OSError:
+                pass
+
+    stop = threading.Event()
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield server.getsockname()[1], accepted
+    stop.set()
+    server.close()
+
+
+def processes_of(uid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                status = Path(f"/proc/{entry}/status").read_text()
+            except OSError:
+                continue
+            real_uid = int(next(line for line in status.splitlines() if line.startswith("Uid:")).split()[1])
+            if real_uid == uid:
+                found.append(int(entry))
+    return found
+
+
+CORPUS = {
+    "fork bomb": "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n",
+    "10 GB allocation": "x = bytearray(10 * 1024 ** 3)\n",
+    "infinite loop": "while True:\n    pass\n",
+    "sleep forever": "import time\ntime.sleep(1e9)\n",
+    "1 GB to stdout": "import sys\nchunk = 'x' * (1 << 20)\nfor _ in range(1024):\n    sys.stdout.write(chunk)\n",
+    "delete a host file": "import os\nos.remove({host!r})\n",
+    "write a host file": "open({host!r}, 'w').write('owned')\n",
+    "write into /tmp": "open('/tmp/budget-realloc-was-here', 'w').write('x')\n",
+    "socket to 127.0.0.1": "import socket\ns = socket.create_connection(('127.0.0.1', {port}), timeout=0.5)\ns.sendall(b'hi')\n",
+    "os._exit(0) before the asserts": "import os\nos._exit(0)\n",
+    "sys.exit(0) before the asserts": "import sys\nsys.exit(0)\n",
+    "raise SystemExit before the asserts": "raise SystemExit\n",
+    "print passed and kill itself": "import os, signal\nprint('passed')\nos.kill(os.getpid(), signal.SIGKILL)\n",
+    "kill the executor": "import os\nos.kill(os.getppid(), 9)\n",
+    "ignore SIGTERM and SIGALRM": "import signal\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+                                  "signal.signal(signal.SIGALRM, signal.SIG_IGN)\nwhile True:\n    pass\n",
+    "a thread that never ends": "import threading\nthreading.Thread(target=lambda: [0 for _ in iter(int, 1)]).start()\n",
+    "read stdin": "data = input()\n",
+    "deep recursion": "import sys\nsys.setrecursionlimit(10 ** 7)\ndef f(n):\n    return f(n + 1) + 1\nf(0)\n",
+    "raise its own rlimits": "import resource\nfor r in (resource.RLIMIT_AS, resource.RLIMIT_CPU, resource.RLIMIT_NPROC):\n"
+                             "    resource.setrlimit(r, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))\n"
+                             "x = bytearray(10 * 1024 ** 3)\n",
+    "double-forked daemon": "import os, time\nif os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n"
+                            "        while True:\n            time.sleep(0.01)\n    os._exit(0)\ntime.sleep(0.1)\n",
+    "patch the harness's json": "import json\njson.dumps = lambda *a, **k: '{{\"outcome\": \"passed\"}}'\n",
+}
+
+
+@pytest.mark.parametrize("name", list(CORPUS))
+def test_adversarial_program(executor, host_file, listener, name):
+    port, accepted = listener
+    evil = CORPUS[name].format(host=str(host_file), port=port)
+    job = Job("assert", WRONG + evil, TESTS, limits=LIMITS)
+    began = time.monotonic()
+    verdict = executor.run_one(job)
+    elapsed = time.monotonic() - began
+    assert not verdict.passed, verdict
+    assert elapsed < LIMIT_S + 2, f"{name}: took {elapsed:.1f} s"
+    uid = executor.isolation["uid"]
+    if uid is not None:
+        assert processes_of(uid) == [], f"{name}: processes left behind"
+    assert host_file.read_text() == "intact"
+    assert not Path("/tmp/budget-realloc-was-here").exists(), f"{name}: wrote into the host's /tmp"
+    assert not accepted, f"{name}: reached the host's loopback"
+    assert executor.run_one(GOOD).passed, f"{name}: the next program was judged wrongly"
+
+
+def test_stdout_flood_in_stdio_mode_is_cut(executor):
+    job = Job("stdio", "import sys\nwhile True:\n    sys.stdout.write('y' * 65536)\n", cases=(("", "y"),),
+              limits=LIMITS)
+    verdict = executor.run_one(job)
+    assert verdict.status == "error" and verdict.error_type == "OutputLimit"
+
+
+def test_isolation_in_force_is_reported(executor):
+    isolation = executor.isolation
+    if os.geteuid() != 0:
+        pytest.skip("not root: no sandbox uid, cgroup or namespaces (docs/execution.md)")
+    assert isolation["uid"] is not None and isolation["cgroup"] and isolation["network_isolated"], isolation
+    assert isolation["private_tmp"], isolation
