@@ -113,8 +113,8 @@ def test_a_killed_generation_job_is_redone_to_the_same_result(built, tmp_path):
     assert run.wait(timeout=300) != 0                 # the run reports the failed job and stops
     resumed = snakemake(tmp_path)
     assert resumed.returncode == 0, resumed.stdout[-3000:] + resumed.stderr[-3000:]
-    for decoding, n in (("sampled", 4), ("greedy", 1)):
-        path = Path("results") / "mini" / "tiny-s" / decoding / "generations.parquet"
+    for model, decoding, n in (("tiny-s", "sampled", 4), ("tiny-m", "sampled", 2), ("tiny-s", "greedy", 1)):
+        path = Path("results") / "mini" / model / decoding / "generations.parquet"
         again, first = pd.read_parquet(tmp_path / path), pd.read_parquet(built / path)
         assert again.groupby("task_id").size().eq(n).all() and len(again) == 4 * n
         pd.testing.assert_frame_equal(again.drop(columns="seconds"), first.drop(columns="seconds"))

@@ -308,6 +308,8 @@ class Plan:
         out = [layout.FIGURE.format(figure=f, ext=e) for f in self.figures() for e in layout.FIGURE_FORMATS]
         out += [layout.TABLE.format(table=t, ext=e) for t in self.tables() for e in layout.TABLE_FORMATS]
         out += [layout.PASS_AT_K.format(benchmark=b, model=m) for b, m in self.runs()]
+        out += [layout.GENERATIONS.format(benchmark=b, model=m, decoding=d)
+                for b, m in self.runs() for d in self.decodings()]
         return out
 
 

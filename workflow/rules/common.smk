@@ -139,6 +139,7 @@ def rank_score_files(wildcards, with_verifier):
     }
     if with_verifier:
         files["verifier"] = {"file": fill(layout.VERIFIER_SCORES, wildcards, verifier=entry["verifier"]),
+                             "flops": layout.FLOPS.format(model=entry["verifier"]),
                              "nll_weight": config["ranking"]["verifier"]["nll_weight"]}
     return files
 
@@ -146,7 +147,7 @@ def rank_score_files(wildcards, with_verifier):
 def rank_score_inputs(wildcards):
     files = rank_score_files(wildcards, wildcards.variant == "verifier")
     return [files["generations"], files["executions"], *files["nll"].values(), *files["costs"].values(),
-            *([files["verifier"]["file"]] if "verifier" in files else [])]
+            *([files["verifier"]["file"], files["verifier"]["flops"]] if "verifier" in files else [])]
 
 
 # -------------------- figures
