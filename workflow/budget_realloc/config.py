@@ -264,6 +264,13 @@ class Plan:
         model = self.model(name)
         return model.get("paper_costs") or model.get("paper")
 
+    def cost_file(self, benchmark: str, model: str) -> str:
+        """The per-sample costs budgets charge: the profiles' constant cost (cost_model: paper) or
+        what this run's generation of ``model`` on ``benchmark`` spent (measured)."""
+        if self.config["cost_model"] == "measured":
+            return layout.MEASURED_COSTS.format(benchmark=benchmark, model=model)
+        return layout.COSTS.format(model=model)
+
     def cost_models(self) -> list[str]:
         """Every model whose costs some figure or table needs."""
         names = {m for spec in self.budget_figures() for m in spec.models}
@@ -298,7 +305,7 @@ class Plan:
             "models": list(models),        # the family's order (the rule's JSON sorts dict keys)
             "labels": {m: self.label(m) for m in models},
             "pass_at_k": {m: layout.PASS_AT_K.format(benchmark=figure.benchmark, model=m) for m in models},
-            "costs": {m: layout.COSTS.format(model=m) for m in models},
+            "costs": {m: self.cost_file(figure.benchmark, m) for m in models},
             "paper": {m: {"benchmark": paper_benchmark, "model": self.model(m)["paper"],
                           "costs": self.paper_cost_name(m)}
                       for m in models if paper_benchmark and "paper" in self.model(m)},

@@ -107,12 +107,13 @@ def greedy_executions(wildcards):
     return fill(layout.EXECUTIONS, wildcards, decoding="greedy")
 
 
-def family_files(template):
-    def files(wildcards):
-        models = PLAN.family_on(wildcards.benchmark, wildcards.family)
-        return {m: template.format(benchmark=wildcards.benchmark, model=m) for m in models}
+def family_pass_at_k(wildcards):
+    models = PLAN.family_on(wildcards.benchmark, wildcards.family)
+    return {m: layout.PASS_AT_K.format(benchmark=wildcards.benchmark, model=m) for m in models}
 
-    return files
+
+def family_costs(wildcards):
+    return {m: PLAN.cost_file(wildcards.benchmark, m) for m in PLAN.family_on(wildcards.benchmark, wildcards.family)}
 
 
 # -------------------- rank
@@ -130,7 +131,7 @@ def rank_score_files(wildcards, with_verifier):
         "executions": fill(layout.EXECUTIONS, wildcards, decoding="sampled"),
         "generator": entry["generator"],
         "nll": {r: fill(layout.NLL, wildcards, ranker=r) for r in entry["rankers"]},
-        "costs": {m: layout.COSTS.format(model=m) for m in [entry["generator"], *entry["rankers"]]},
+        "costs": {m: PLAN.cost_file(wildcards.benchmark, m) for m in [entry["generator"], *entry["rankers"]]},
     }
     if with_verifier:
         files["verifier"] = {"file": fill(layout.VERIFIER_SCORES, wildcards, verifier=entry["verifier"]),
@@ -177,7 +178,7 @@ def ranking_figure_spec(wildcards):
             "rank_score": layout.RANK_SCORE.format(benchmark=e["benchmark"], model=e["generator"], variant=variant),
             "pass_at_k": {m: layout.PASS_AT_K.format(benchmark=e["benchmark"], model=m)
                           for m in [e["generator"], *e["rankers"]] if m in PLAN.benchmark(e["benchmark"])["n"]},
-            "costs": {m: layout.COSTS.format(model=m) for m in [e["generator"], *e["rankers"]]},
+            "costs": {m: PLAN.cost_file(e["benchmark"], m) for m in [e["generator"], *e["rankers"]]},
         } for e in entries],
     }
 
