@@ -124,3 +124,14 @@ def test_bootstrap_draws_are_shared_by_a_benchmarks_models_and_follow_the_seed()
     reseeded["bootstrap"] = {"resamples": 50}
     reseeded["seed"] = 0
     assert Plan(validate_config(reseeded)).bootstrap("minieval") == {"resamples": 50, "seed": first["seed"]}
+
+
+def test_figures_charge_the_cost_model_the_config_names():
+    paper = Plan(validate_config(config("offline")))
+    measured_config = config("offline")
+    measured_config["cost_model"] = "measured"
+    measured = Plan(validate_config(measured_config))
+    figure = next(f for f in paper.budget_figures() if f.figure == "fig2")
+    assert paper.budget_figure_spec("fig2")["costs"] == {m: f"results/costs/{m}.costs.json" for m in figure.models}
+    assert measured.budget_figure_spec("fig2")["costs"] == \
+        {m: f"results/{figure.benchmark}/{m}/measured_costs.json" for m in figure.models}

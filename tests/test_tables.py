@@ -87,7 +87,7 @@ def test_latex_is_booktabs_with_escaped_text(written):
     lines = tex.splitlines()
     assert r"\toprule" in lines and r"\bottomrule" in lines and r"\hline" not in tex
     assert lines.count(r"\midrule") == 2                                 # under the header, between groups
-    assert r"\caption{Table 2: pass@k (\%) on MiniEval \& MBPP\_x; -- where k > n/2.}" in tex
+    assert r"\caption{Table 2: pass@k (\%) on MiniEval \& MBPP\_x; -- where k \textgreater{} n/2.}" in tex
     assert r"\multicolumn{5}{l}{\textit{MBPP\_x}} \\" in lines
     body = [line for line in lines if line.startswith("tiny-")]
     assert body[1] == r"tiny-L & 50.0 & -- & -- & -- \\"

@@ -67,11 +67,6 @@ def greedy_row(table: pd.DataFrame) -> pd.Series | None:
     return greedy.iloc[0] if len(greedy) else None
 
 
-def sampled_curve(table: pd.DataFrame) -> np.ndarray:
-    """pass@k for k = 1..n/2 from a :func:`pass_at_k_table`."""
-    return sampled_rows(table)["pass_at_k"].to_numpy()
-
-
 def budget_curves(tables: dict[str, pd.DataFrame], costs: dict[str, dict], grid: np.ndarray) -> pd.DataFrame:
     """pass_flops@f and pass_time@t of each model at each budget of ``grid`` (Eq. 2-3), with the
     95% band read off the pass@k band at the same k.

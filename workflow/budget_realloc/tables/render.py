@@ -9,7 +9,11 @@ import pandas as pd
 
 from ..io import write_csv, write_text
 
-_LATEX_SPECIAL = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}"}
+# Characters LaTeX would read as markup, or (< and > in text mode, with the default OT1 font
+# encoding) print as other glyphs.
+_LATEX_SPECIAL = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}",
+                  "<": r"\textless{}", ">": r"\textgreater{}", "~": r"\textasciitilde{}",
+                  "^": r"\textasciicircum{}", "\\": r"\textbackslash{}"}
 
 
 def _latex(text) -> str:
