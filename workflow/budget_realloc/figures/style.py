@@ -12,7 +12,8 @@ import seaborn as sns  # noqa: E402
 from matplotlib.ticker import FuncFormatter, LogLocator  # noqa: E402
 
 GREEDY_MARKER = dict(marker="*", s=180, edgecolor="black", linewidth=0.6, zorder=5)
-SAMPLED_P1_MARKER = dict(marker="o", s=60, edgecolor="black", linewidth=0.6, zorder=5)
+# above the (larger) star, so that equal greedy and top-p pass@1 still show both marks
+SAMPLED_P1_MARKER = dict(marker="o", s=60, edgecolor="black", linewidth=0.6, zorder=5.5)
 # the paper's published points: hollow, in the model's colour, above the run's own curve
 PAPER_MARKER = dict(marker="o", s=46, facecolors="none", linewidths=1.4, zorder=6)
 BAND_ALPHA = 0.2
