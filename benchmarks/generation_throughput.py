@@ -4,7 +4,8 @@ Both generate n = 32 samples for each of a few MiniEval prompts, every sample ex
 ``--new-tokens`` tokens (EOS ignored), top-p 0.95, T = 0.8, on the CPU:
 - ours: ``HFBackend`` — batches of samples, each prompt prefilled once, a shared KV cache;
 - naive: one ``model.generate`` call per sample, as a straightforward script would do.
-Prints tokens/s of each and the ratio, measured in this run.
+The two alternate, one batch of prompts at a time, so that a change in the machine's load
+during the run falls on both alike.  Prints tokens/s of each and the ratio, measured in this run.
 
     python benchmarks/generation_throughput.py [--model resources/models/tiny-m.json] [--n 32]
 """
@@ -26,21 +27,30 @@ def main() -> None:
     prompts = minieval_prompts(args.prompts)
     tokens = len(prompts) * args.n * args.new_tokens
     backend = HFBackend(str(tiny_model(args.model)), dtype=args.dtype, device="cpu", batch_size=args.batch_size)
-    _, ours_s = timed_generation(backend, prompts, args.n, args.new_tokens)
-
     model, tokenizer = backend.model, backend.tokenizer
-    encoded = [tokenizer(p, return_tensors="pt") for p in prompts]
     kwargs = dict(do_sample=True, temperature=0.8, top_p=0.95, max_new_tokens=args.new_tokens,
                   min_new_tokens=args.new_tokens, pad_token_id=tokenizer.pad_token_id)
-    with torch.inference_mode():
-        model.generate(**encoded[0], **{**kwargs, "max_new_tokens": 2, "min_new_tokens": 2})  # warm-up
-        began = time.perf_counter()
-        generated = 0
-        for inputs in encoded:
+
+    def naive(prompt: str) -> tuple[int, float]:
+        inputs = tokenizer(prompt, return_tensors="pt")
+        began, generated = time.perf_counter(), 0
+        with torch.inference_mode():
             for _ in range(args.n):
-                out = model.generate(**inputs, **kwargs)
-                generated += out.shape[1] - inputs["input_ids"].shape[1]
-        naive_s = time.perf_counter() - began
+                generated += model.generate(**inputs, **kwargs).shape[1] - inputs["input_ids"].shape[1]
+        return generated, time.perf_counter() - began
+
+    with torch.inference_mode():     # warm-up
+        model.generate(**tokenizer(prompts[0], return_tensors="pt"), **{**kwargs, "max_new_tokens": 2,
+                                                                        "min_new_tokens": 2})
+    per_batch = max(1, args.batch_size // args.n)
+    ours_s = naive_s = 0.0
+    generated = 0
+    for start in range(0, len(prompts), per_batch):
+        round_prompts = prompts[start:start + per_batch]
+        ours_s += timed_generation(backend, round_prompts, args.n, args.new_tokens)[1]
+        for prompt in round_prompts:
+            count, seconds = naive(prompt)
+            generated, naive_s = generated + count, naive_s + seconds
     assert generated == tokens
 
     print(f"{Path(args.model).stem}, {len(prompts)} prompts x n = {args.n}, {args.new_tokens} new tokens each, "

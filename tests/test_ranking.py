@@ -12,7 +12,7 @@ import torch
 from budget_realloc.hf import load_causal_lm, load_tokenizer
 from budget_realloc.io import write_json, write_parquet
 from budget_realloc.metrics import pass_at_k_curve
-from budget_realloc.ranking.nll import mean_nll, split_tokens
+from budget_realloc.ranking.nll import mean_nll, split_all
 from budget_realloc.ranking.report import rank_score_report
 from budget_realloc.ranking.scores import rank_score_table, ranked_passes
 
@@ -22,7 +22,7 @@ COMPLETIONS = ["    return a + b\n", "    return n % 2 == 0\n", "y = x + 2  # tw
 
 def reference_nll(model, tokenizer, prompt, completion):
     """A plain float64 loop: one sequence at a time, token by token."""
-    prompt_ids, completion_ids = split_tokens(tokenizer, prompt, completion)
+    [(prompt_ids, completion_ids)] = split_all(tokenizer, [prompt], [completion])
     ids = torch.tensor([prompt_ids + completion_ids])
     with torch.no_grad():
         logits = model(input_ids=ids).logits[0].double()

@@ -13,29 +13,34 @@ import numpy as np
 import torch
 
 
-def split_tokens(tokenizer, prompt: str, completion: str) -> tuple[list[int], list[int]]:
+def split_token_lists(prompt_ids: list[int], full: list[int]) -> tuple[list[int], list[int]]:
     """Token ids of prompt + completion, split where the prompt ends.
 
     The pair is tokenised as one text (as the model would read it) and cut after the longest
     prefix it shares with the prompt's own tokens, so a token merging across the boundary
-    counts as completion.
-    """
-    prompt_ids = tokenizer(prompt)["input_ids"]
-    full = tokenizer(prompt + completion)["input_ids"]
+    counts as completion."""
     shared = 0
     for a, b in zip(prompt_ids, full):
         if a != b:
             break
         shared += 1
-    shared = min(shared, len(prompt_ids))
     return full[:shared], full[shared:]
+
+
+def split_all(tokenizer, prompts: list[str], completions: list[str]) -> list[tuple[list[int], list[int]]]:
+    """``split_token_lists`` for every pair, each distinct prompt tokenised once and the texts in
+    one batched call (samples of a problem share their prompt)."""
+    distinct = list(dict.fromkeys(prompts))
+    prompt_ids = dict(zip(distinct, tokenizer(distinct)["input_ids"]))
+    fulls = tokenizer([p + c for p, c in zip(prompts, completions)])["input_ids"]
+    return [split_token_lists(prompt_ids[p], full) for p, full in zip(prompts, fulls)]
 
 
 @torch.inference_mode()
 def mean_nll(model, tokenizer, device, prompts: list[str], completions: list[str],
              batch_size: int = 16, progress=None) -> tuple[np.ndarray, np.ndarray]:
     """(mean NLL per completion token, completion token count) for each pair; NaN if empty."""
-    pairs = [split_tokens(tokenizer, p, c) for p, c in zip(prompts, completions)]
+    pairs = split_all(tokenizer, prompts, completions)
     order = sorted(range(len(pairs)), key=lambda i: len(pairs[i][0]) + len(pairs[i][1]))
     nll = np.full(len(pairs), np.nan)
     counts = np.array([len(c) for _, c in pairs])
@@ -61,12 +66,13 @@ def _batch_nll(pairs, model, device, pad_id: int) -> np.ndarray:
     first = min(len(p) for p, _ in pairs) - 1
     keep = width - max(first, 0)
     logits = model(input_ids=ids.to(device), attention_mask=mask.to(device), logits_to_keep=keep).logits
-    log_probs = torch.log_softmax(logits.float(), dim=-1)
-    out = np.empty(len(pairs))
-    for row, (p, c) in enumerate(pairs):
-        # the token at position t is predicted at position t-1, i.e. column t-1-(width-keep)
-        columns = torch.arange(len(p) - 1, len(p) + len(c) - 1, device=log_probs.device) - (width - keep)
-        targets = torch.tensor(c, device=log_probs.device)
-        token_lp = log_probs[row, columns, targets].double()
-        out[row] = -float(token_lp.mean())
-    return out
+    # the token at position t is predicted at position t-1, i.e. column t-1-(width-keep)
+    rows = torch.cat([torch.full((len(c),), row) for row, (_, c) in enumerate(pairs)]).to(logits.device)
+    columns = torch.cat([torch.arange(len(p) - 1, len(p) + len(c) - 1) for p, c in pairs]).to(logits.device)
+    targets = torch.cat([torch.tensor(c) for _, c in pairs]).to(logits.device)
+    # log p(token) = logit - logsumexp(logits): only the completion positions, in float32
+    predicting = logits[rows, columns - (width - keep)].float()
+    token_lp = (predicting.gather(-1, targets[:, None]).squeeze(-1) - predicting.logsumexp(dim=-1)).double()
+    sums = torch.zeros(len(pairs), dtype=torch.float64, device=logits.device).index_add_(0, rows, token_lp)
+    counts = torch.tensor([len(c) for _, c in pairs], dtype=torch.float64, device=logits.device)
+    return (-sums / counts).cpu().numpy()
