@@ -34,7 +34,10 @@ rule walltime:
         seed=config["seed"],
     threads: config["generation"]["threads"]
     resources:
-        mem_mb=8000,
+        gpu=resource(walltime_job, "gpu"),
+        mem_mb=resource(walltime_job, "mem_mb"),
+        runtime=resource(walltime_job, "runtime"),
+        nodes=1,
     log:
         f"{LOGS}/costs/{{model}}.walltime.log",
     conda:

@@ -10,6 +10,9 @@ rule execute_shard:
     params:
         limits=execution_limits,
     threads: config["execution"]["threads"]
+    resources:
+        mem_mb=resource(execution_job, "mem_mb"),
+        runtime=resource(execution_job, "runtime"),
     log:
         f"{LOGS}/{{benchmark}}/{{model}}/{{decoding}}/execute-{{shard}}.log",
     conda:

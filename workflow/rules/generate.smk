@@ -18,7 +18,10 @@ rule generate_shard:
         seed=config["seed"],
     threads: config["generation"]["threads"]
     resources:
-        mem_mb=8000,
+        gpu=resource(generation_job, "gpu"),
+        mem_mb=resource(generation_job, "mem_mb"),
+        runtime=resource(generation_job, "runtime"),
+        nodes=1,
     log:
         f"{LOGS}/{{benchmark}}/{{model}}/{{decoding}}/generate-{{shard}}.log",
     conda:

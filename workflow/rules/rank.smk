@@ -15,7 +15,10 @@ rule rank_nll:
         device=config["device"],
     threads: config["generation"]["threads"]
     resources:
-        mem_mb=8000,
+        gpu=resource(scoring_job("ranker"), "gpu"),
+        mem_mb=resource(scoring_job("ranker"), "mem_mb"),
+        runtime=resource(scoring_job("ranker"), "runtime"),
+        nodes=1,
     log:
         f"{LOGS}/{{benchmark}}/{{model}}/ranking/nll-{{ranker}}.log",
     conda:
@@ -40,7 +43,10 @@ rule verify:
         device=config["device"],
     threads: config["generation"]["threads"]
     resources:
-        mem_mb=8000,
+        gpu=resource(scoring_job("verifier"), "gpu"),
+        mem_mb=resource(scoring_job("verifier"), "mem_mb"),
+        runtime=resource(scoring_job("verifier"), "runtime"),
+        nodes=1,
     log:
         f"{LOGS}/{{benchmark}}/{{model}}/ranking/verifier-{{verifier}}.log",
     conda:
