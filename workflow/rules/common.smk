@@ -52,6 +52,14 @@ def fill(template, wildcards, **extra):
     return template.format(**{**dict(wildcards.items()), **extra})
 
 
+def cost_file(benchmark, model):
+    """The per-sample costs budgets charge: the profiles' constant cost (cost_model: paper) or
+    what this run's generation of ``model`` on ``benchmark`` spent (measured)."""
+    if config["cost_model"] == "measured":
+        return layout.MEASURED_COSTS.format(benchmark=benchmark, model=model)
+    return layout.COSTS.format(model=model)
+
+
 def built_model_input(model):
     """The model directory a job needs if the model is built here (hub models: nothing)."""
     return layout.MODEL_DIR.format(model=model) if "build" in PLAN.model(model) else []
@@ -151,12 +159,13 @@ def greedy_executions(wildcards):
     return fill(layout.EXECUTIONS, wildcards, decoding="greedy")
 
 
-def family_files(template):
-    def files(wildcards):
-        models = PLAN.family_on(wildcards.benchmark, wildcards.family)
-        return {m: template.format(benchmark=wildcards.benchmark, model=m) for m in models}
+def family_pass_at_k(wildcards):
+    models = PLAN.family_on(wildcards.benchmark, wildcards.family)
+    return {m: layout.PASS_AT_K.format(benchmark=wildcards.benchmark, model=m) for m in models}
 
-    return files
+
+def family_costs(wildcards):
+    return {m: cost_file(wildcards.benchmark, m) for m in PLAN.family_on(wildcards.benchmark, wildcards.family)}
 
 
 # -------------------- rank
@@ -174,7 +183,7 @@ def rank_score_files(wildcards, with_verifier):
         "executions": fill(layout.EXECUTIONS, wildcards, decoding="sampled"),
         "generator": entry["generator"],
         "nll": {r: fill(layout.NLL, wildcards, ranker=r) for r in entry["rankers"]},
-        "costs": {m: layout.COSTS.format(model=m) for m in [entry["generator"], *entry["rankers"]]},
+        "costs": {m: cost_file(wildcards.benchmark, m) for m in [entry["generator"], *entry["rankers"]]},
     }
     if with_verifier:
         files["verifier"] = {"file": fill(layout.VERIFIER_SCORES, wildcards, verifier=entry["verifier"]),
@@ -209,7 +218,7 @@ def budget_figure_spec(wildcards):
         f"{', '.join(PLAN.label(m) for m in figure.models)}",
         "labels": {m: PLAN.label(m) for m in figure.models},
         "pass_at_k": {m: layout.PASS_AT_K.format(benchmark=figure.benchmark, model=m) for m in figure.models},
-        "costs": {m: layout.COSTS.format(model=m) for m in figure.models},
+        "costs": {m: cost_file(figure.benchmark, m) for m in figure.models},
     }
 
 
@@ -237,7 +246,7 @@ def ranking_figure_spec(wildcards):
             "rank_score": layout.RANK_SCORE.format(benchmark=e["benchmark"], model=e["generator"], variant=variant),
             "pass_at_k": {m: layout.PASS_AT_K.format(benchmark=e["benchmark"], model=m)
                           for m in [e["generator"], *e["rankers"]] if m in PLAN.benchmark(e["benchmark"])["n"]},
-            "costs": {m: layout.COSTS.format(model=m) for m in [e["generator"], *e["rankers"]]},
+            "costs": {m: cost_file(e["benchmark"], m) for m in [e["generator"], *e["rankers"]]},
         } for e in entries],
     }
 

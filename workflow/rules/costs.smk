@@ -63,3 +63,17 @@ rule model_costs:
     shell:
         "budget-realloc costs --flops {input.flops} --walltime {input.walltime} {params.paper}"
         " --out {output} > {log} 2>&1"
+
+
+rule measured_costs:
+    input:
+        generations=lambda wc: fill(layout.GENERATIONS, wc, decoding="sampled"),
+        flops=layout.FLOPS,
+    output:
+        layout.MEASURED_COSTS,
+    log:
+        f"{LOGS}/{{benchmark}}/{{model}}/measured_costs.log",
+    conda:
+        "../../envs/execute.yaml"
+    shell:
+        "budget-realloc costs --flops {input.flops} --generations {input.generations} --out {output} > {log} 2>&1"

@@ -19,13 +19,12 @@ rule pass_at_k:
 
 rule budget_curves:
     input:
-        pass_at_k=lambda wc: list(family_files(layout.PASS_AT_K)(wc).values()),
-        costs=lambda wc: list(family_files(layout.COSTS)(wc).values()),
+        pass_at_k=lambda wc: list(family_pass_at_k(wc).values()),
+        costs=lambda wc: list(family_costs(wc).values()),
     output:
         layout.BUDGET,
     params:
-        spec=lambda wc: spec({"pass_at_k": family_files(layout.PASS_AT_K)(wc),
-                              "costs": family_files(layout.COSTS)(wc), **config["budgets"]}),
+        spec=lambda wc: spec({"pass_at_k": family_pass_at_k(wc), "costs": family_costs(wc), **config["budgets"]}),
     log:
         f"{LOGS}/{{benchmark}}/budget-{{family}}.log",
     conda:

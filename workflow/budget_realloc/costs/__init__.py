@@ -35,3 +35,25 @@ def model_costs(flops: dict, walltime: dict, paper_name: str | None) -> dict:
         costs.update(walltime_per_sample_s=float(row["walltime_s"]) / PAPER_WALLTIME_SAMPLES,
                      walltime_source="paper")
     return costs
+
+
+def measured_costs(generations_path: str, flops: dict) -> dict:
+    """Per-sample costs as a generation run actually spent them (``cost_model: measured``).
+
+    Wall-time: the run's generation time over its samples (from the shards' provenance).
+    FLOPs: the profiled forward pass's FLOPs per token times the tokens a sample really cost —
+    its new tokens plus its share of the prompt, computed once for the problem's n samples.
+    """
+    from ..errors import InputError
+    from ..io import parquet_metadata, read_parquet
+
+    meta = parquet_metadata(generations_path)
+    if "wall_seconds" not in meta:
+        raise InputError(f"{generations_path}: no timing in its provenance (made by another tool?)")
+    frame = read_parquet(generations_path)
+    samples_per_task = frame.groupby("task_id").size()
+    prompt_share = (frame["n_prompt_tokens"] / frame["task_id"].map(samples_per_task)).mean()
+    tokens = float(frame["n_new_tokens"].mean() + prompt_share)
+    return {"flops_per_sample": flops["flops"] / flops["input_length"] * tokens, "flops_source": "measured",
+            "walltime_per_sample_s": meta["wall_seconds"] / len(frame), "walltime_source": "measured",
+            "tokens_per_sample": tokens}

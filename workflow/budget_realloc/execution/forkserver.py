@@ -11,7 +11,8 @@ space, file size, open files, core dumps and processes, and whatever ``isolation
 
 Time limits count CPU time — of the program and everything it starts, where a cgroup measures
 it — so a verdict does not depend on how busy the machine is; a wall-clock limit
-``WALL_SLACK_S`` above it ends programs that sleep or block.
+``WALL_SLACK_S`` above it (not counting time spent waiting for a CPU) ends programs that sleep
+or block.
 
 Protocol: one JSON job per line on stdin, one JSON verdict per line on stdout; a first line
 announces the isolation that holds here.
@@ -219,6 +220,7 @@ class Server:
     def _wait(self, pid: int, report_r: int, out_r: int | None, limits: dict, start) -> dict:
         pidfd = os.pidfd_open(pid)
         began = time.monotonic()
+        queued = _runqueue_wait(pid)
         failures = self.cgroup.memory_failures() if self.cgroup else 0
         wall_limit = limits["timeout_s"] + WALL_SLACK_S
         cap = limits["max_output_kb"] << 10
@@ -230,7 +232,9 @@ class Server:
         stop = None            # why the run was cut short, if it was
         try:
             while not exited:
-                remaining = began + wall_limit - time.monotonic()
+                # wall time the program spent waiting for a CPU is the machine's load, not the
+                # program's doing: it does not count, so a busy machine does not change verdicts
+                remaining = began + wall_limit + _runqueue_wait(pid, since=queued) - time.monotonic()
                 if remaining <= 0:
                     stop = ("timeout", "WallClock")
                     break
@@ -320,6 +324,16 @@ def _remove_tree(path: str) -> None:
         os.rmdir(path)
     except OSError:
         pass
+
+
+def _runqueue_wait(pid: int, since: float = 0.0) -> float:
+    """Seconds ``pid`` has been runnable but waiting for a CPU (since ``since``), from
+    /proc/<pid>/schedstat; 0 where the kernel does not keep it."""
+    try:
+        with open(f"/proc/{pid}/schedstat") as handle:
+            return int(handle.read().split()[1]) / 1e9 - since
+    except (OSError, IndexError, ValueError):
+        return 0.0
 
 
 def _reap() -> None:
