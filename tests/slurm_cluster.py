@@ -7,8 +7,9 @@ free loopback ports.  Clients find it through ``SLURM_CONF`` and, because the pl
 strips every ``SLURM_*`` variable before it calls ``srun``, through the default path
 /etc/slurm/slurm.conf too: a link made only where no SLURM is configured, under a lock (one
 test cluster at a time), and removed again.  Each daemon runs in the foreground as a child of
-this process (with a parent-death signal), so ``stop()`` ends exactly what ``start()`` began,
-and nothing survives a killed test run.
+this process (with a parent-death signal, so none survives a killed test run); ``stop()`` cancels
+the jobs, ends the daemons and then every process that carries the cluster's marker in its
+environment (job steps outlive slurmd), so nothing it started is left running.
 
 Debian 12's packages (slurm 22.05, MariaDB 10.11) are installed if missing, with services
 kept from starting.
@@ -38,6 +39,7 @@ CLUSTER = "budgetrealloc"
 PARTITION = "main"
 DB_USER, DB_PASSWORD, DB_NAME = "slurm", "slurm-test", "slurm_acct_db"
 _PR_SET_PDEATHSIG = 1
+MARKER = "BUDGET_REALLOC_TEST_SLURM"
 
 
 class ClusterError(RuntimeError):
@@ -121,7 +123,9 @@ class SlurmCluster:
         self.processes: list[tuple[str, subprocess.Popen, Path]] = []
         self.lock = None
         self.conf = self.root / "slurm.conf"
-        self.env = {**os.environ, "SLURM_CONF": str(self.conf)}
+        # the marker is inherited by everything the cluster runs (slurmd -> slurmstepd, and jobs
+        # get the environment of whoever submits them with self.env): stop() kills by it
+        self.env = {**os.environ, "SLURM_CONF": str(self.conf), MARKER: str(self.root)}
 
     # ------------------------------------------------------------------ configuration
     def _dir(self, name: str, owner: str = "root", mode: int = 0o755) -> Path:
@@ -288,7 +292,16 @@ class SlurmCluster:
         return run.returncode == 0 and run.stdout.strip() == "idle"
 
     def stop(self) -> None:
-        """SIGTERM every daemon this cluster started, newest first; SIGKILL what lingers."""
+        """Cancel every job, SIGTERM every daemon this cluster started (newest first, SIGKILL what
+        lingers), then SIGKILL whatever still carries its marker: job steps outlive slurmd
+        (proctrack/linuxproc), and so does a Snakemake started with ``self.env``."""
+        jobs = self.job_ids() if any(name == "slurmctld" and process.poll() is None
+                                     for name, process, _ in self.processes) else []
+        if jobs:
+            subprocess.run(["scancel", "--full", "--quiet", *jobs], capture_output=True, env=self.env)
+            deadline = time.monotonic() + 30
+            while self.job_ids() and time.monotonic() < deadline:
+                time.sleep(0.5)
         for name, process, _ in reversed(self.processes):
             if process.poll() is None:
                 process.terminate()
@@ -298,7 +311,30 @@ class SlurmCluster:
                     process.kill()
                     process.wait()
         self.processes.clear()
+        for pid in self.marked_processes():
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         self._release_default_conf()
+
+    def job_ids(self) -> list[str]:
+        run = subprocess.run(["squeue", "-h", "-o", "%i"], capture_output=True, text=True, env=self.env)
+        return run.stdout.split() if run.returncode == 0 else []
+
+    def marked_processes(self) -> list[int]:
+        """Processes (other than this one) whose environment carries this cluster's marker."""
+        marker = f"{MARKER}={self.root}".encode()
+        pids = []
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit() or int(entry.name) == os.getpid():
+                continue
+            try:
+                if marker in (entry / "environ").read_bytes().split(b"\0"):
+                    pids.append(int(entry.name))
+            except OSError:          # gone meanwhile, or a kernel thread
+                pass
+        return pids
 
     def __enter__(self) -> "SlurmCluster":
         try:

@@ -25,7 +25,7 @@ def test_parameters_are_counted_as_published(name, billions):
 
 def sampling(name, device="cuda", dtype="bfloat16", batch=32, tokens=10**6):
     return cluster.model_job(str(MODELS / f"{name}.json"), dtype=dtype, device=device, batch=batch,
-                             sequence_tokens=768, tokens=tokens, threads=4, cluster=HARDWARE)
+                             new_tokens=512, tokens=tokens, threads=4, cluster=HARDWARE)
 
 
 def test_a_70b_model_spans_gpus_of_one_node_and_a_7b_needs_one():
@@ -43,7 +43,7 @@ def test_cpu_models_ask_for_no_gpu_and_time_follows_the_work():
 
 
 def test_an_unknown_architecture_gets_the_fallback():
-    job = cluster.model_job(None, dtype="auto", device="cpu", batch=8, sequence_tokens=8, tokens=8, threads=1,
+    job = cluster.model_job(None, dtype="auto", device="cpu", batch=8, new_tokens=8, tokens=8, threads=1,
                             cluster=HARDWARE)
     assert job == {**cluster.UNKNOWN_MODEL, "gpu": 0}
 
@@ -53,25 +53,42 @@ def test_an_execution_shard_holds_memory_for_every_worker():
     assert large["mem_mb"] - small["mem_mb"] == 28 * 2048 and large["runtime"] < small["runtime"]
 
 
-def dry_run_resources(*args) -> dict[str, list[str]]:
-    """rule -> the resource lines of its jobs, from a dry run through the SLURM profile."""
+def dry_run_jobs(*args) -> list[dict]:
+    """Every job of a dry run through the SLURM profile: rule, wildcards, resources, and whether
+    it runs in a group (Snakemake indents a group's jobs)."""
     run = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--profile", "workflow/profiles/slurm", *args],
                          cwd=REPO, capture_output=True, text=True)
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
-    out = {}
-    for rule, block in re.findall(r"rule (\w+):\n(.*?)\n\n", run.stdout, re.S):
-        out.setdefault(rule, []).extend(re.findall(r"resources: (.*)", block))
-    return out
+    jobs = []
+    for indent, rule, block in re.findall(r"^( *)rule (\w+):\n(.*?)\n\n", run.stdout, re.S | re.M):
+        wildcards = re.search(r"wildcards: (.*)", block)
+        jobs.append({"rule": rule, "grouped": bool(indent), "resources": re.search(r"resources: (.*)", block)[1],
+                     **dict(w.split("=") for w in (wildcards[1].split(", ") if wildcards else []))})
+    return jobs
 
 
-def test_the_paper_config_asks_the_cluster_for_gpus_per_model():
-    jobs = dry_run_resources("results/humaneval/codellama-70b/pass_at_k.csv", "results/humaneval/codellama-7b/pass_at_k.csv",
-                             "--configfile", "config/config.yaml")
-    generation = " ".join(jobs["generate_shard"])
-    assert "gpu=3, nodes=1" in generation and "gpu=1, nodes=1" in generation
-    assert all("gpu=" not in r for r in jobs["execute_shard"])
+def gpus(job) -> int:
+    return int(re.search(r"\bgpu=(\d+)", job["resources"])[1])
 
 
-def test_the_offline_default_asks_for_no_gpu():
-    jobs = dry_run_resources()
-    assert all("gpu=0" in r for rule in ("generate_shard", "rank_nll", "walltime") for r in jobs[rule])
+def test_the_paper_config_asks_gpus_per_model_and_groups_only_short_jobs():
+    jobs = dry_run_jobs("results/humaneval/codellama-70b/pass_at_k.csv", "results/humaneval/codellama-7b/pass_at_k.csv",
+                        "--configfile", "config/config.yaml")
+    generation = [j for j in jobs if j["rule"] == "generate_shard"]
+    assert {gpus(j) for j in generation if j["model"] == "codellama-70b"} == {3}
+    # greedy shards batch 16 sequences (1 GPU), sampled ones 128 with their KV cache (2)
+    assert {(j["decoding"], gpus(j)) for j in generation
+            if j["model"] == "codellama-7b"} == {("greedy", 1), ("sampled", 2)}
+    assert all("nodes=1" in j["resources"] for j in generation)
+    # a greedy 7B shard is minutes and shares a SLURM job; a sampled one (hours) and a 70B one
+    # (loading 138 GB of weights) get their own
+    assert {(j["model"], j["decoding"], j["grouped"]) for j in generation} == {
+        ("codellama-7b", "greedy", True), ("codellama-7b", "sampled", False),
+        ("codellama-70b", "greedy", False), ("codellama-70b", "sampled", False)}
+    assert all("gpu=" not in j["resources"] for j in jobs if j["rule"] == "execute_shard")
+
+
+def test_the_offline_default_asks_for_no_gpu_and_groups_its_tiny_jobs():
+    jobs = dry_run_jobs()
+    model_jobs = [j for j in jobs if j["rule"] in ("generate_shard", "rank_nll", "verify", "walltime")]
+    assert model_jobs and all(gpus(j) == 0 and j["grouped"] for j in model_jobs)

@@ -25,6 +25,7 @@ BASE_MEM_MB = 2048          # interpreter, torch, transformers, a shard's data: 
 PROMPT_TOKENS = 1024        # prompt length the KV cache is sized for (3-shot MBPP, 2-shot APPS)
 OVERHEAD = 1.2              # activations, allocator slack and CUDA context on top of weights + cache
 MIN_RUNTIME_MIN = 10        # start-up, imports, reading inputs and writing outputs
+SHORT_JOB_MIN = 20          # a job estimated at most this long shares a SLURM job with others
 RUNTIME_MARGIN = 2.0        # the compute estimate is doubled: a job killed for time is redone whole
 LOAD_BYTES_PER_S = 200e6    # reading weights from a shared file system
 # A model whose architecture is unknown (a bare hub id): the request of a 7B-class model.

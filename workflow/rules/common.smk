@@ -71,6 +71,14 @@ def resource(compute, key):
     return lambda wildcards, threads: compute(wildcards, threads)[key]
 
 
+def short_jobs(group, compute, threads):
+    """A ``group`` directive for jobs that may be short (greedy shards, small models).  Those
+    estimated at most cluster.SHORT_JOB_MIN minutes share SLURM jobs, as many as the profile's
+    ``group-components`` of ``group`` allows; long ones get a SLURM job each.  Local runs ignore
+    groups.  (A group callable gets no ``threads``, so the job's threads are passed here.)"""
+    return lambda wildcards: group if compute(wildcards, threads)["runtime"] <= cluster.SHORT_JOB_MIN else None
+
+
 def model_job(model, device, *, batch, new_tokens, tokens, threads):
     spec = PLAN.model(model)
     return cluster.model_job(spec.get("architecture") or spec.get("build"), dtype=spec["dtype"], device=device,
@@ -80,10 +88,11 @@ def model_job(model, device, *, batch, new_tokens, tokens, threads):
 
 def generation_job(wildcards, threads):
     sampling = PLAN.sampling(wildcards.benchmark, wildcards.model, wildcards.decoding)
-    # shard_size bounds a shard's problems; counting them would read the benchmark file in every job
-    tokens = PLAN.benchmark(wildcards.benchmark)["shard_size"] * sampling["n"] * sampling["max_new_tokens"]
-    return model_job(wildcards.model, config["device"], batch=PLAN.model(wildcards.model)["batch_size"],
-                     new_tokens=sampling["max_new_tokens"], tokens=tokens, threads=threads)
+    # shard_size bounds a shard's problems; one batch holds samples of several problems
+    sequences = PLAN.benchmark(wildcards.benchmark)["shard_size"] * sampling["n"]
+    return model_job(wildcards.model, config["device"], batch=min(PLAN.model(wildcards.model)["batch_size"], sequences),
+                     new_tokens=sampling["max_new_tokens"], tokens=sequences * sampling["max_new_tokens"],
+                     threads=threads)
 
 
 def scoring_job(scorer):

@@ -32,6 +32,8 @@ rule walltime:
         batch_sizes=" ".join(map(str, config["costs"]["walltime_batch_sizes"])),
         device=config["costs"]["walltime_device"],
         seed=config["seed"],
+    group:
+        short_jobs("walltime", walltime_job, config["generation"]["threads"])
     threads: config["generation"]["threads"]
     resources:
         gpu=resource(walltime_job, "gpu"),

@@ -9,6 +9,8 @@ rule execute_shard:
         layout.EXECUTIONS_SHARD,
     params:
         limits=execution_limits,
+    group:
+        short_jobs("execute", execution_job, config["execution"]["threads"])
     threads: config["execution"]["threads"]
     resources:
         mem_mb=resource(execution_job, "mem_mb"),

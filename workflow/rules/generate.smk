@@ -16,6 +16,8 @@ rule generate_shard:
         backend=config["generation"]["backend"],
         device=config["device"],
         seed=config["seed"],
+    group:
+        short_jobs("generate", generation_job, config["generation"]["threads"])
     threads: config["generation"]["threads"]
     resources:
         gpu=resource(generation_job, "gpu"),

@@ -13,6 +13,8 @@ rule rank_nll:
         dtype=lambda wc: PLAN.model(wc.ranker)["dtype"],
         batch_size=config.get("ranking", {}).get("batch_size", 16),
         device=config["device"],
+    group:
+        short_jobs("rank", scoring_job("ranker"), config["generation"]["threads"])
     threads: config["generation"]["threads"]
     resources:
         gpu=resource(scoring_job("ranker"), "gpu"),
@@ -41,6 +43,8 @@ rule verify:
         dtype=lambda wc: PLAN.model(wc.verifier)["dtype"],
         batch_size=config.get("ranking", {}).get("batch_size", 16),
         device=config["device"],
+    group:
+        short_jobs("rank", scoring_job("verifier"), config["generation"]["threads"])
     threads: config["generation"]["threads"]
     resources:
         gpu=resource(scoring_job("verifier"), "gpu"),
