@@ -11,49 +11,22 @@ Prints tokens/s of each and the ratio, measured in this run.
 
 from __future__ import annotations
 
-import argparse
-import tempfile
 import time
 from pathlib import Path
 
 import torch
+from tiny_bench import minieval_prompts, parse_args, timed_generation, tiny_model
 
-from budget_realloc.benchmarks import load_problems
-from budget_realloc.generation.backend import Request
 from budget_realloc.generation.hf import HFBackend
-from budget_realloc.generation.sampling import Sampling
-from budget_realloc.tiny_models import build_model, train_tokenizer
-
-REPO = Path(__file__).resolve().parents[1]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", default=str(REPO / "resources" / "models" / "tiny-m.json"))
-    parser.add_argument("--n", type=int, default=32)
-    parser.add_argument("--prompts", type=int, default=4)
-    parser.add_argument("--new-tokens", type=int, default=64)
-    parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--dtype", default="float32")
-    args = parser.parse_args()
+    args = parse_args(__doc__.splitlines()[0], new_tokens=64)
 
-    work = Path(tempfile.mkdtemp(prefix="generation-throughput-"))
-    train_tokenizer(work / "tokenizer", 4096, 2_000_000)
-    build_model(args.model, work / "tokenizer", work / "model", seed=0, name="bench")
-    prompts = [p.prompt for p in load_problems("humaneval", str(REPO / "resources" / "benchmarks" / "minieval.jsonl"))]
-    prompts = prompts[:args.prompts]
-    samples = len(prompts) * args.n
-    tokens = samples * args.new_tokens
-
-    backend = HFBackend(str(work / "model"), dtype=args.dtype, device="cpu", batch_size=args.batch_size)
-    sampling = Sampling(0.8, 0.95, args.new_tokens, ignore_eos=True)
-    requests = [Request(f"p{j}", i, prompt, j * args.n + i, ()) for j, prompt in enumerate(prompts)
-                for i in range(args.n)]
-    backend.generate(requests[:2], sampling)                                      # warm-up
-    began = time.perf_counter()
-    results = backend.generate(requests, sampling)
-    ours_s = time.perf_counter() - began
-    assert sum(r.n_new_tokens for r in results) == tokens
+    prompts = minieval_prompts(args.prompts)
+    tokens = len(prompts) * args.n * args.new_tokens
+    backend = HFBackend(str(tiny_model(args.model)), dtype=args.dtype, device="cpu", batch_size=args.batch_size)
+    _, ours_s = timed_generation(backend, prompts, args.n, args.new_tokens)
 
     model, tokenizer = backend.model, backend.tokenizer
     encoded = [tokenizer(p, return_tensors="pt") for p in prompts]

@@ -52,6 +52,12 @@ def test_paper_config_is_the_papers_setup():
     (lambda c: c["benchmarks"]["minieval"].update(kind="apps"), "benchmarks.minieval.difficulty"),
     (lambda c: c["figures"].update(fig7={"benchmark": "minieval", "family": "tiny"}), "fig7"),
     (lambda c: c["models"]["tiny-s"].update(build="resources/models/nope.json"), "models.tiny-s.build"),
+    (lambda c: c["models"]["tiny-s"].update(paper="Code llama 7B"), "models.tiny-s.paper: the paper reports no model"),
+    (lambda c: c["models"]["tiny-s"].update(paper="Llama-3 8B"), "models.tiny-s.paper: the paper's Table 1 has no row"),
+    (lambda c: c["models"]["tiny-s"].update(paper="Llama-3 8B", paper_costs="Code Llama 8B"),
+     "models.tiny-s.paper_costs: the paper's Table 1 has no row 'Code Llama 8B'"),
+    (lambda c: c["benchmarks"]["minieval"].update(paper="HumanEval"), "benchmarks.minieval.paper"),
+    (lambda c: c.update(bootstrap={"resamples": 0}), "bootstrap.resamples"),
 ])
 def test_bad_config_names_the_key(edit, message):
     bad = copy.deepcopy(config("offline"))
@@ -105,3 +111,27 @@ def test_snakemake_plans_hub_configs_without_network(name, target, expect):
         for size in ("7b", "13b", "34b", "70b"):
             assert f"model=codellama-{size}, decoding=sampled" in run.stdout
             assert f"results/costs/codellama-{size}.flops.json" in run.stdout
+
+
+def test_bootstrap_draws_are_shared_by_a_benchmarks_models_and_follow_the_seed():
+    plan = Plan(validate_config(config("offline")))
+    first = plan.bootstrap("minieval")
+    assert first["resamples"] == 1000 and first == plan.bootstrap("minieval")
+    assert plan.bootstrap("mbpp")["seed"] != first["seed"]           # another benchmark, other draws
+    reseeded = config("offline")
+    reseeded["bootstrap"]["seed"] = 7
+    assert Plan(validate_config(reseeded)).bootstrap("minieval")["seed"] != first["seed"]
+    reseeded["bootstrap"] = {"resamples": 50}
+    reseeded["seed"] = 0
+    assert Plan(validate_config(reseeded)).bootstrap("minieval") == {"resamples": 50, "seed": first["seed"]}
+
+
+def test_figures_charge_the_cost_model_the_config_names():
+    paper = Plan(validate_config(config("offline")))
+    measured_config = config("offline")
+    measured_config["cost_model"] = "measured"
+    measured = Plan(validate_config(measured_config))
+    figure = next(f for f in paper.budget_figures() if f.figure == "fig2")
+    assert paper.budget_figure_spec("fig2")["costs"] == {m: f"results/costs/{m}.costs.json" for m in figure.models}
+    assert measured.budget_figure_spec("fig2")["costs"] == \
+        {m: f"results/{figure.benchmark}/{m}/measured_costs.json" for m in figure.models}

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
+import pytest
 import torch
 
 from budget_realloc.hf import load_causal_lm, load_tokenizer
+from budget_realloc.io import write_json, write_parquet
 from budget_realloc.metrics import pass_at_k_curve
 from budget_realloc.ranking.nll import mean_nll, split_tokens
+from budget_realloc.ranking.report import rank_score_report
 from budget_realloc.ranking.scores import rank_score_table, ranked_passes
 
 PROMPTS = ["def add(a, b):\n", "def is_even(n):\n    \"\"\"Return True if n is even.\"\"\"\n", "x = 1\n"]
@@ -58,3 +63,73 @@ def test_oracle_ranking_scores_pass_at_k():
     counts = samples.groupby("task_id")["passed"].sum().to_numpy()
     np.testing.assert_allclose(rank_score_table(samples, "oracle"), pass_at_k_curve(10, counts, 5).mean(0),
                                atol=1e-12)
+
+
+def test_random_ranker_averages_to_pass_at_1():
+    """Ranked by a random score, the mean rank-score@k over 1000 shuffles is pass@1 for every k,
+    within 3 standard errors of the shuffles' spread."""
+    rng = np.random.default_rng(1)
+    n, tasks, shuffles = 8, 12, 1000
+    passed = rng.random((tasks, n)) < rng.random((tasks, 1))
+    samples = pd.DataFrame({"task_id": np.repeat([f"t{t}" for t in range(tasks)], n),
+                            "sample_id": np.tile(np.arange(n), tasks), "passed": passed.ravel(), "finished": True})
+    pass_at_1 = passed.mean()
+    curves = np.array([rank_score_table(samples.assign(random=rng.permutation(len(samples))), "random")
+                       for _ in range(shuffles)])
+    standard_error = curves.std(axis=0, ddof=1) / np.sqrt(shuffles)
+    # (at k = 1 every ranking scores exactly pass@1: its spread is rounding only)
+    assert np.all(np.abs(curves.mean(axis=0) - pass_at_1) <= 3 * standard_error + 1e-12)
+    assert curves[:, 1].std() > 0          # the rankings really differed
+
+
+def brute_force_rank_score(order_passes: list[int], k: int) -> float:
+    """Mean over all k-subsets of the ranked samples of the verdict of the best-ranked one."""
+    subsets = list(itertools.combinations(range(len(order_passes)), k))
+    return sum(order_passes[min(s)] for s in subsets) / len(subsets)
+
+
+def test_rank_score_report_charges_generation_scoring_and_verifier(tmp_path):
+    """Each ranker's curve is its ranking's rank-score@k, and a ranked sample costs the
+    generator's sample plus the ranker's (and verifier's) measured scoring, in units of the
+    cheapest model."""
+    keys = {"task_id": ["a"] * 4 + ["b"] * 4, "sample_id": [0, 1, 2, 3] * 2}
+    write_parquet(pd.DataFrame({**keys, "finished": [True, True, False, True] * 2}), tmp_path / "g.parquet")
+    write_parquet(pd.DataFrame({**keys, "passed": [True, False, True, False, False, True, False, True]}),
+                  tmp_path / "e.parquet")
+    nll = {"small": [0.5, 0.1, 0.0, 0.9, 0.3, 0.2, 0.1, 0.4], "large": [0.1, 0.2, 0.3, 0.4, 0.9, 0.8, 0.7, 0.6]}
+    for ranker, seconds in (("small", 0.5), ("large", 2.0)):
+        write_parquet(pd.DataFrame({**keys, "nll": nll[ranker]}), tmp_path / f"{ranker}.parquet",
+                      metadata={"seconds_per_sample": seconds})
+    write_parquet(pd.DataFrame({**keys, "log_p_correct": np.log([0.9, 0.1, 0.5, 0.5, 0.2, 0.9, 0.5, 0.5])}),
+                  tmp_path / "v.parquet", metadata={"seconds_per_sample": 1.0})
+    write_json({"flops": 3e9}, tmp_path / "v.flops.json")
+    for model, seconds, flops in (("small", 4.0, 1e9), ("large", 10.0, 5e9)):
+        write_json({"walltime_per_sample_s": seconds, "flops_per_sample": flops}, tmp_path / f"{model}.json")
+    spec = {"generations": str(tmp_path / "g.parquet"), "executions": str(tmp_path / "e.parquet"),
+            "generator": "small", "nll": {r: str(tmp_path / f"{r}.parquet") for r in nll},
+            "costs": {m: str(tmp_path / f"{m}.json") for m in nll}}
+    report = rank_score_report(spec).set_index(["ranker", "k"])
+    # rankings by hand (unfinished sample 2 last, counted as failing):
+    #   small: a -> 1, 0, 3, [2] = 0, 1, 0, 0;  b -> 1, 0, 3, [2] = 1, 0, 1, 0
+    #   large: a -> 0, 1, 3, [2] = 1, 0, 0, 0;  b -> 3, 1, 0, 2 = 1, 1, 0, 0
+    ranked = {"small": ([0, 1, 0, 0], [1, 0, 1, 0]), "large": ([1, 0, 0, 0], [1, 1, 0, 0])}
+    for ranker, (a, b) in ranked.items():
+        for k in (1, 2):
+            expected = (brute_force_rank_score(a, k) + brute_force_rank_score(b, k)) / 2
+            assert report.loc[(ranker, k), "rank_score"] == pytest.approx(expected, abs=1e-12)
+    assert report.loc[("small", 1), "time_cost_per_sample"] == pytest.approx((4.0 + 0.5) / 4.0)
+    assert report.loc[("large", 1), "time_cost_per_sample"] == pytest.approx((4.0 + 2.0) / 4.0)
+    assert report.loc[("small", 1), "flops_cost_per_sample"] == pytest.approx(2.0)
+    assert report.loc[("large", 1), "flops_cost_per_sample"] == pytest.approx(6.0)
+
+    spec["verifier"] = {"file": str(tmp_path / "v.parquet"), "flops": str(tmp_path / "v.flops.json"),
+                        "nll_weight": 1.0}
+    verified = rank_score_report(spec).set_index(["ranker", "k"])
+    # small + verifier, nll - log p: a -> 0 (0.61), 3 (1.59), 1 (2.40), [2]; b -> 1 (0.31), 3 (1.09), 0 (1.91), [2]
+    a, b = [1, 0, 0, 0], [1, 1, 0, 0]
+    assert verified.loc[("small+verifier", 1), "rank_score"] == pytest.approx(
+        (brute_force_rank_score(a, 1) + brute_force_rank_score(b, 1)) / 2)
+    assert verified.loc[("small+verifier", 2), "rank_score"] == pytest.approx(
+        (brute_force_rank_score(a, 2) + brute_force_rank_score(b, 2)) / 2)
+    assert verified.loc[("small+verifier", 1), "time_cost_per_sample"] == pytest.approx((4.0 + 0.5 + 1.0) / 4.0)
+    assert verified.loc[("small+verifier", 1), "flops_cost_per_sample"] == pytest.approx(5.0)

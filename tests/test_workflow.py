@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
+import shutil
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -64,7 +68,7 @@ def test_every_target_is_built(built):
         for ext in ("pdf", "png"):
             assert (results / "figures" / f"{name}.{ext}").stat().st_size > 1000
     for name in ("table1", "table2"):
-        for ext in ("csv", "md", "tex"):
+        for ext in ("csv", "md", "tex", "html"):
             assert (results / "tables" / f"{name}.{ext}").exists()
     generations = pd.read_parquet(results / "mini" / "tiny-s" / "sampled" / "generations.parquet")
     assert list(generations.columns[:6]) == ["task_id", "sample_id", "completion", "n_prompt_tokens",
@@ -74,6 +78,10 @@ def test_every_target_is_built(built):
     assert set(executions["status"]) <= {"passed", "failed", "timeout", "error"} and len(executions) == 4
     table = pd.read_csv(results / "mini" / "tiny-s" / "pass_at_k.csv")
     assert set(table["decoding"]) == {"sampled", "greedy"} and table["k"].max() == 4
+    assert ((table["ci_low"] <= table["pass_at_k"]) & (table["pass_at_k"] <= table["ci_high"])).all()
+    crossover = pd.read_csv(results / "tables" / "crossover.csv")
+    assert list(crossover.columns[:6]) == ["benchmark", "family", "budget_type", "budget", "models", "best"]
+    assert set(crossover["benchmark"]) == {"mini"} and set(crossover["family"]) == {"tiny"}
     costs = pd.read_csv(results / "tables" / "table1.csv")
     assert costs["FLOPs (norm.)"].iloc[0] == 1 and costs["FLOPs (norm.)"].iloc[1] > 1
 
@@ -113,8 +121,8 @@ def test_a_killed_generation_job_is_redone_to_the_same_result(built, tmp_path):
     assert run.wait(timeout=300) != 0                 # the run reports the failed job and stops
     resumed = snakemake(tmp_path)
     assert resumed.returncode == 0, resumed.stdout[-3000:] + resumed.stderr[-3000:]
-    for decoding, n in (("sampled", 4), ("greedy", 1)):
-        path = Path("results") / "mini" / "tiny-s" / decoding / "generations.parquet"
+    for model, decoding, n in (("tiny-s", "sampled", 4), ("tiny-m", "sampled", 2), ("tiny-s", "greedy", 1)):
+        path = Path("results") / "mini" / model / decoding / "generations.parquet"
         again, first = pd.read_parquet(tmp_path / path), pd.read_parquet(built / path)
         assert again.groupby("task_id").size().eq(n).all() and len(again) == 4 * n
         pd.testing.assert_frame_equal(again.drop(columns="seconds"), first.drop(columns="seconds"))
@@ -137,3 +145,105 @@ def test_table1_of_the_paper_config_offline(tmp_path):
         label = "Code Llama " + model.split("-")[1].upper()
         assert abs(float(table.loc[label, "FLOPs (T)"]) - published) / published < 0.01
         assert table.loc[label, "wall-time (s)"] == "not measured"
+
+
+# ----------------------------------------------------------------------------- the report
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--disable-dev-shm-usage", "--hide-scrollbars"]
+# Clicks through the report as a reader would: the Figures category, the budget figures, the eye
+# button of Figure 2; then marks the page so the test can tell the clicks all happened.
+OPEN_FIGURE = """<script>
+function click(text) {   // the report's links (menu entries, buttons) are <a> elements
+  const found = [...document.querySelectorAll("a")].find(a => a.textContent.trim() === text);
+  if (!found) { throw new Error("no link reads " + text); }
+  found.click();
+}
+function steps(actions) {
+  if (!actions.length) { return; }
+  setTimeout(() => {
+    try { actions[0](); steps(actions.slice(1)); }
+    catch (error) { document.body.dataset.opened = "error: " + error.message; }
+  }, 400);
+}
+steps([
+  () => click("Figures"),
+  () => click("Budget: pass@k, pass_flops@f, pass_time@t"),
+  () => [...document.querySelectorAll("tr")].find(r => r.textContent.includes("Figure 2")).querySelector("a").click(),
+  () => { document.body.dataset.opened = document.querySelector("img[src^='data:image/png']") ? "figure" : "none"; },
+]);
+</script>"""
+
+
+def chromium() -> str:
+    """Debian's chromium, installed here if it is missing (the tests run as root in CI).  Skipped
+    only where installing is impossible: no apt-get, or not root; a failed install fails."""
+    found = shutil.which("chromium")
+    if found is None:
+        if shutil.which("apt-get") is None or os.geteuid() != 0:
+            pytest.skip("chromium is not installed and apt-get cannot install it here (no apt-get, or not root)")
+        install = "apt-get install -y chromium || (apt-get update && apt-get install -y chromium)"
+        run = subprocess.run(["bash", "-c", install], capture_output=True, text=True,
+                             env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+        found = shutil.which("chromium")
+        assert found, f"could not install chromium: {run.stdout[-1500:]}{run.stderr[-1500:]}"
+    return found
+
+
+def headless(page: Path, tmp: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={tmp / 'profile'}",
+                           "--virtual-time-budget=15000", "--window-size=1600,1000", *args, page.as_uri()],
+                          capture_output=True, text=True, timeout=180)
+
+
+@pytest.fixture(scope="module")
+def report(built) -> Path:
+    run = snakemake(built, "--report", "results/report.html")
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    return built / "results" / "report.html"
+
+
+def report_data(report: Path, name: str):
+    """One of the JSON blocks the report embeds: <script id="results"> var results = {...}; </script>."""
+    text = report.read_text()
+    start = text.index(f"var {name} =", text.index(f'<script id="{name}">'))
+    body = text[start + len(f"var {name} ="):text.index("</script>", start)]
+    return json.loads(body.strip().rstrip(";"))
+
+
+def test_the_report_files_every_figure_and_table_under_a_category(report):
+    results = {Path(path).name: entry for path, entry in report_data(report, "results").items()}
+    filed = {Path(path).name: (category, sub) for category, subs in report_data(report, "categories").items()
+             for sub, paths in subs.items() for path in paths}
+    assert set(filed) == set(results) == {"fig2.png", "fig8.png", "fig9.png", "table1.html", "table2.html",
+                                          "crossover.csv"}
+    assert filed["fig2.png"] == ("Figures", "Budget: pass@k, pass_flops@f, pass_time@t")
+    assert filed["fig8.png"] == filed["fig9.png"] == ("Figures", "Ranking without unit tests")
+    assert {filed[name][0] for name in ("table1.html", "table2.html", "crossover.csv")} == {"Tables"}
+    figure = results["fig2.png"]
+    assert figure["data_uri"].startswith("data:image/png;") and ";base64," in figure["data_uri"]
+    assert "bootstrap" in figure["caption"] and "Hollow circles" in figure["caption"]
+    assert figure["labels"] == {"figure": "Figure 2", "shows": "MiniEval (first 4 problems); tiny-S, tiny-M"}
+
+
+def test_the_report_renders_a_figure_in_headless_chromium(report, tmp_path):
+    from PIL import Image
+
+    page = tmp_path / "report.html"
+    head, body_end, tail = report.read_text().rpartition("</body>")    # the report's JS holds "</body>" too
+    page.write_text(head + OPEN_FIGURE + body_end + tail)
+    dom = headless(page, tmp_path, "--dump-dom")
+    opened = re.search(r'data-opened="([^"]*)"', dom.stdout)
+    assert opened and opened.group(1) == "figure", (opened and opened.group(1), dom.stderr[-2000:])
+    shot = tmp_path / "report.png"
+    run = headless(page, tmp_path, f"--screenshot={shot}")
+    assert shot.exists(), run.stderr[-2000:]
+    image = Image.open(shot).convert("RGB")
+    colours = image.getcolors(maxcolors=1 << 20)
+    assert image.size == (1600, 1000) and len(colours) > 200          # not blank: text, UI and a plot
+    # the figure itself: the lines of its first two models in seaborn's "colorblind" blue and
+    # orange, colours the report's own pages (menus, rule graph) do not use
+    pixels = np.asarray(image, dtype=int)
+    for colour in [(1, 115, 178), (222, 143, 5)]:
+        near = np.abs(pixels - np.array(colour)).sum(axis=2) < 30
+        assert near.sum() > 50, f"no pixel of the figure's colour {colour} in the screenshot"

@@ -158,7 +158,8 @@ def cmd_pass_at_k(a):
     from .io import write_csv
     from .metrics.curves import pass_at_k_table
 
-    table = pass_at_k_table(read_parquet(a.sampled), read_parquet(a.greedy) if a.greedy else None)
+    table = pass_at_k_table(read_parquet(a.sampled), read_parquet(a.greedy) if a.greedy else None,
+                            resamples=a.resamples, seed=a.seed)
     write_csv(table, a.out)
     print(table.head(5).to_string())
 
@@ -168,13 +169,13 @@ def cmd_budget(a):
 
     from .io import write_csv
     from .metrics import log2_budget_grid
-    from .metrics.curves import budget_curves, sampled_curve
+    from .metrics.curves import budget_curves
 
     spec = _spec(a.spec)
-    curves = {m: sampled_curve(pd.read_csv(f)) for m, f in spec["pass_at_k"].items()}
+    tables = {m: pd.read_csv(f) for m, f in spec["pass_at_k"].items()}
     costs = {m: read_json(f) for m, f in spec["costs"].items()}
     grid = log2_budget_grid(spec["log2_min"], spec["log2_max"], spec["steps_per_octave"])
-    write_csv(budget_curves(curves, costs, grid), a.out)
+    write_csv(budget_curves(tables, costs, grid), a.out)
 
 
 # --------------------------------------------------------------------------- ranking
@@ -245,13 +246,19 @@ def cmd_figure_ranking(a):
 def cmd_table_costs(a):
     from .reporting import cost_table_from_spec
 
-    cost_table_from_spec(_spec(a.spec), a.csv, a.md, a.tex)
+    cost_table_from_spec(_spec(a.spec), a.csv, a.md, a.tex, a.html)
 
 
 def cmd_table_passk(a):
     from .reporting import passk_table_from_spec
 
-    passk_table_from_spec(_spec(a.spec), a.csv, a.md, a.tex)
+    passk_table_from_spec(_spec(a.spec), a.csv, a.md, a.tex, a.html)
+
+
+def cmd_crossover(a):
+    from .reporting import crossover_from_spec
+
+    crossover_from_spec(_spec(a.spec), a.out)
 
 
 # --------------------------------------------------------------------------- parser
@@ -357,13 +364,17 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument("--generations", help="a gathered generations file (measured costs)")
     p.add_argument("--paper-name")
 
-    p = command("pass-at-k", cmd_pass_at_k, "pass@k for every k from execution verdicts.")
+    p = command("pass-at-k", cmd_pass_at_k, "pass@k for every k from execution verdicts, with 95% bootstrap bands.")
     p.add_argument("--sampled", required=True)
     p.add_argument("--greedy")
+    p.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples of the problems")
+    p.add_argument("--seed", type=int, default=0, help="seed of the bootstrap")
     p.add_argument("--out", required=True)
 
     for name, func, text in (("budget", cmd_budget, "Budget curves of a family on one benchmark."),
-                             ("rank-score", cmd_rank_score, "rank-score@k and its budget form per ranker.")):
+                             ("rank-score", cmd_rank_score, "rank-score@k and its budget form per ranker."),
+                             ("crossover", cmd_crossover, "The best model at each budget, its margin and "
+                                                          "whether the bands overlap.")):
         p = command(name, func, text)
         p.add_argument("--spec", required=True, help="JSON")
         p.add_argument("--out", required=True)
@@ -386,7 +397,7 @@ def build_parser() -> argparse.ArgumentParser:
     for name, func in (("table-costs", cmd_table_costs), ("table-passk", cmd_table_passk)):
         p = command(name, func, f"Write a {name.split('-')[1]} table.")
         p.add_argument("--spec", required=True, help="JSON")
-        for flag in ("--csv", "--md", "--tex"):
+        for flag in ("--csv", "--md", "--tex", "--html"):
             p.add_argument(flag, required=True)
     return parser
 

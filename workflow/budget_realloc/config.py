@@ -17,9 +17,10 @@ import yaml
 from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import best_match
 
-from . import layout
+from . import layout, paper
 from .errors import UserError
 from .benchmarks import count_problems
+from .seeds import derive_seed
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = REPO_ROOT / "config" / "schema.yaml"
@@ -112,6 +113,7 @@ def _check_references(config: dict) -> None:
     for name, model in models.items():
         if "build" in model and not Path(model["build"]).is_file():
             raise ConfigError(f"config: models.{name}.build: file not found: {model['build']}")
+        _check_paper_names(name, model)
     for figure, spec in config["figures"].items():
         need([spec["family"]], families, f"figures.{figure}.family", "family")
         need_benchmarks([spec["benchmark"]], f"figures.{figure}.benchmark")
@@ -126,6 +128,20 @@ def _check_references(config: dict) -> None:
         if verifier:
             need([verifier["model"]], models, "ranking.verifier.model", "model")
             need_benchmarks(verifier["benchmarks"], "ranking.verifier.benchmarks")
+
+
+def _check_paper_names(name: str, model: dict) -> None:
+    """A model's ``paper``/``paper_costs`` must name rows of the paper's tables: a typo would
+    otherwise drop its overlay (and its published wall-time) without a word."""
+    if "paper" in model and model["paper"] not in paper.model_names():
+        raise ConfigError(f"config: models.{name}.paper: the paper reports no model {model['paper']!r} "
+                          f"(it has {', '.join(paper.model_names())})")
+    cost_name = model.get("paper_costs") or model.get("paper")
+    if cost_name and cost_name not in paper.cost_names():
+        key = "paper_costs" if "paper_costs" in model else "paper"
+        raise ConfigError(f"config: models.{name}.{key}: the paper's Table 1 has no row {cost_name!r} "
+                          f"(it has {', '.join(paper.cost_names())}); set paper_costs to the model "
+                          "whose cost stands in")
 
 
 @dataclass(frozen=True)
@@ -187,6 +203,19 @@ class Plan:
         source = self.problem_source(name)
         return count_problems(source["kind"], source["path"], source["difficulty"], source["limit"])
 
+    def benchmark_title(self, name: str) -> str:
+        """The benchmark as figures name it, saying when only its first problems were run."""
+        count = self.num_problems(name)
+        subset = f"first {count} problems" if self.benchmark(name).get("limit") else f"{count} problems"
+        return f"{self.benchmark(name).get('label', name)} ({subset})"
+
+    def bootstrap(self, name: str) -> dict:
+        """Resamples and seed of the bootstrap over this benchmark's problems: one seed per
+        benchmark, so every model on it is resampled alike."""
+        settings = self.config["bootstrap"]
+        root = settings.get("seed", self.config["seed"])
+        return {"resamples": settings["resamples"], "seed": derive_seed(root, "bootstrap", name)}
+
     def shards(self, name: str) -> list[str]:
         count = math.ceil(self.num_problems(name) / self.benchmark(name)["shard_size"])
         return [layout.shard_name(i) for i in range(count)]
@@ -230,6 +259,18 @@ class Plan:
     def label(self, name: str) -> str:
         return self.model(name).get("label", name)
 
+    def paper_cost_name(self, name: str) -> str | None:
+        """Whose row of the paper's Table 1 stands in for this model's cost, if any."""
+        model = self.model(name)
+        return model.get("paper_costs") or model.get("paper")
+
+    def cost_file(self, benchmark: str, model: str) -> str:
+        """The per-sample costs budgets charge: the profiles' constant cost (cost_model: paper) or
+        what this run's generation of ``model`` on ``benchmark`` spent (measured)."""
+        if self.config["cost_model"] == "measured":
+            return layout.MEASURED_COSTS.format(benchmark=benchmark, model=model)
+        return layout.COSTS.format(model=model)
+
     def cost_models(self) -> list[str]:
         """Every model whose costs some figure or table needs."""
         names = {m for spec in self.budget_figures() for m in spec.models}
@@ -251,6 +292,24 @@ class Plan:
             if members:
                 out.append(BudgetFigure(figure, benchmark, spec["family"], tuple(members)))
         return out
+
+    def budget_figure_spec(self, name: str) -> dict:
+        """What ``budget-realloc figure-budget`` reads for one figure: its runs' pass@k tables and
+        costs, and the paper's published points of every model the paper also ran."""
+        figure = next(f for f in self.budget_figures() if f.figure == name)
+        models = figure.models
+        paper_benchmark = self.benchmark(figure.benchmark).get("paper")
+        return {
+            "title": f"Figure {name[3:]}: {self.benchmark_title(figure.benchmark)}; "
+                     f"{', '.join(self.label(m) for m in models)}",
+            "models": list(models),        # the family's order (the rule's JSON sorts dict keys)
+            "labels": {m: self.label(m) for m in models},
+            "pass_at_k": {m: layout.PASS_AT_K.format(benchmark=figure.benchmark, model=m) for m in models},
+            "costs": {m: self.cost_file(figure.benchmark, m) for m in models},
+            "paper": {m: {"benchmark": paper_benchmark, "model": self.model(m)["paper"],
+                          "costs": self.paper_cost_name(m)}
+                      for m in models if paper_benchmark and "paper" in self.model(m)},
+        }
 
     def budget_curves(self) -> list[tuple[str, str]]:
         """(benchmark, family) pairs whose budget curves some figure needs."""
@@ -308,6 +367,10 @@ class Plan:
         out = [layout.FIGURE.format(figure=f, ext=e) for f in self.figures() for e in layout.FIGURE_FORMATS]
         out += [layout.TABLE.format(table=t, ext=e) for t in self.tables() for e in layout.TABLE_FORMATS]
         out += [layout.PASS_AT_K.format(benchmark=b, model=m) for b, m in self.runs()]
+        out += [layout.GENERATIONS.format(benchmark=b, model=m, decoding=d)
+                for b, m in self.runs() for d in self.decodings()]
+        if self.budget_curves():
+            out.append(layout.CROSSOVER)
         return out
 
 

@@ -14,6 +14,18 @@ import tempfile
 from pathlib import Path
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+# mkstemp/mkdtemp create private (0600/0700) files; outputs get the modes the user's umask gives
+# any new file, as a plain open() would, so that collaborators on a cluster can read them.
+FILE_MODE = 0o666 & ~_umask()
+DIRECTORY_MODE = 0o777 & ~_umask()
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | Path):
     """Yield a temp path in the target's directory; rename it onto ``path`` on success."""
@@ -23,6 +35,7 @@ def atomic_path(path: str | Path):
     os.close(fd)
     try:
         yield Path(tmp)
+        os.chmod(tmp, FILE_MODE)
         os.replace(tmp, path)
     finally:
         with contextlib.suppress(FileNotFoundError):
@@ -37,6 +50,7 @@ def atomic_directory(path: str | Path):
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=path.parent))
     try:
         yield tmp
+        os.chmod(tmp, DIRECTORY_MODE)
         if path.exists():
             shutil.rmtree(path)
         os.replace(tmp, path)

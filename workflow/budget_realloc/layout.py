@@ -31,10 +31,11 @@ RANK_SCORE = "results/{benchmark}/{model}/ranking/rank_score-{variant}.csv"
 
 FIGURE = "results/figures/{figure}.{ext}"
 TABLE = "results/tables/{table}.{ext}"
+CROSSOVER = "results/tables/crossover.csv"
 
 DECODINGS = ("sampled", "greedy")
 FIGURE_FORMATS = ("pdf", "png")
-TABLE_FORMATS = ("csv", "md", "tex")
+TABLE_FORMATS = ("csv", "md", "tex", "html")
 
 
 def shard_name(index: int) -> str:

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .errors import InputError
 from .figures import budget_figure, ranking_figure
-from .io import read_json
+from .io import read_json, write_csv
 from .metrics import normalised_costs
+from .metrics.crossover import crossover
+from .paper import paper_costs
+from .paper import published_pass_at_k as paper_pass_at_k
 from .tables import cost_table, pass_at_k_table, write_table
 
 
@@ -14,10 +18,32 @@ def _tables(files: dict[str, str]) -> dict[str, pd.DataFrame]:
     return {model: pd.read_csv(path) for model, path in files.items()}
 
 
-def budget_figure_from_spec(spec: dict, pdf: str, png: str) -> None:
+def budget_figure_from_spec(spec: dict, pdf: str, png: str):
+    """Figures 2-6, 10-11 (config.Plan.budget_figure_spec); returns the figure drawn."""
     costs = {m: read_json(f) for m, f in spec["costs"].items()}
-    budget_figure(tables=_tables(spec["pass_at_k"]), costs=costs, labels=spec["labels"],
-                  title=spec["title"], pdf=pdf, png=png)
+    tables = _tables({m: spec["pass_at_k"][m] for m in spec["models"]})
+    return budget_figure(tables=tables, costs=costs, labels=spec["labels"],
+                         title=spec["title"], pdf=pdf, png=png, paper=published(spec.get("paper", {})))
+
+
+def published(names: dict[str, dict]) -> dict[str, dict]:
+    """The paper's points and normalised costs for models named in a spec's ``paper`` entry.
+
+    A model is left out where the paper has no pass@k for it on that benchmark; a figure needs
+    the paper's cost of every overlaid model, so a missing Table 1 row is an error.
+    """
+    out = {}
+    for model, name in names.items():
+        points = paper_pass_at_k(name["benchmark"], name["model"])
+        if not points:
+            continue
+        row = paper_costs(name["costs"])
+        if row is None:
+            raise InputError(f"the paper's Table 1 has no row {name['costs']!r} for {model} "
+                             "(set paper_costs: to the model whose cost stands in)")
+        out[model] = {"pass_at_k": points,
+                      "costs": {"flops": float(row["flops_norm"]), "time": float(row["walltime_norm"])}}
+    return out
 
 
 def ranking_figure_from_spec(spec: dict, pdf: str, png: str) -> None:
@@ -30,18 +56,29 @@ def ranking_figure_from_spec(spec: dict, pdf: str, png: str) -> None:
         scores["cost_per_sample"] = scores["time_cost_per_sample" if use_time else "flops_cost_per_sample"]
         panels.append({"title": panel["title"], "rank_scores": scores, "tables": _tables(panel["pass_at_k"]),
                        "costs": normalised_costs({m: c[key] for m, c in costs.items()})})
-    ranking_figure(panels=panels, labels=spec["labels"], title=spec["title"], pdf=pdf, png=png)
+    ranking_figure(panels=panels, models=spec["models"], labels=spec["labels"], title=spec["title"], pdf=pdf, png=png)
 
 
-def cost_table_from_spec(spec: dict, csv: str, md: str, tex: str) -> None:
+def cost_table_from_spec(spec: dict, csv: str, md: str, tex: str, html: str) -> None:
     costs = {m: read_json(f) for m, f in spec["costs"].items()}
     walltimes = {m: read_json(f) for m, f in spec["walltime"].items()}
     frame = cost_table(spec["families"], costs, walltimes, spec["labels"])
-    write_table(frame, csv, md, tex, "Table 1: FLOPs and wall-time per sample, normalised to each "
+    write_table(frame, csv, md, tex, html, "Table 1: FLOPs and wall-time per sample, normalised to each "
                 "family's smallest model.", group="family")
 
 
-def passk_table_from_spec(spec: dict, csv: str, md: str, tex: str) -> None:
+def passk_table_from_spec(spec: dict, csv: str, md: str, tex: str, html: str) -> None:
     rows = [(benchmark, model, pd.read_csv(path)) for benchmark, model, path in spec["rows"]]
     frame = pass_at_k_table(rows, spec["ks"])
-    write_table(frame, csv, md, tex, spec["caption"], group="benchmark")
+    write_table(frame, csv, md, tex, html, spec["caption"], group="benchmark")
+
+
+def crossover_from_spec(spec: dict, out: str) -> None:
+    """results/tables/crossover.csv from the budget curves of every (benchmark, family) drawn;
+    each entry lists its family's models in order, which breaks exact ties."""
+    frames = []
+    for entry in spec["curves"]:
+        frame = pd.read_csv(entry["file"]).assign(benchmark=entry["benchmark"], family=entry["family"])
+        order = {model: index for index, model in enumerate(entry["models"])}
+        frames.append(frame.sort_values("model", key=lambda m: m.map(order), kind="stable"))
+    write_csv(crossover(pd.concat(frames, ignore_index=True)), out)

@@ -12,7 +12,7 @@ from snakemake.utils import validate
 PACKAGE_ROOT = str(Path(workflow.basedir) / "workflow")
 sys.path.insert(0, PACKAGE_ROOT)
 
-from budget_realloc import cluster, layout  # noqa: E402
+from budget_realloc import cluster, layout, paper  # noqa: E402
 from budget_realloc.config import SCHEMA, ConfigError, Plan, validate_config  # noqa: E402
 
 try:
@@ -50,14 +50,6 @@ def spec(obj) -> str:
 def fill(template, wildcards, **extra):
     """A path template filled from a job's wildcards (and ``extra`` values)."""
     return template.format(**{**dict(wildcards.items()), **extra})
-
-
-def cost_file(benchmark, model):
-    """The per-sample costs budgets charge: the profiles' constant cost (cost_model: paper) or
-    what this run's generation of ``model`` on ``benchmark`` spent (measured)."""
-    if config["cost_model"] == "measured":
-        return layout.MEASURED_COSTS.format(benchmark=benchmark, model=model)
-    return layout.COSTS.format(model=model)
 
 
 def built_model_input(model):
@@ -156,12 +148,16 @@ def architecture_input(wildcards):
 
 
 def paper_costs_arg(wildcards):
-    model = PLAN.model(wildcards.model)
-    name = model.get("paper_costs") or model.get("paper")
+    name = PLAN.paper_cost_name(wildcards.model)
     return f"--paper-name {shlex.quote(name)}" if name else ""
 
 
 # -------------------- metrics
+def bootstrap_args(wildcards):
+    settings = PLAN.bootstrap(wildcards.benchmark)
+    return f"--resamples {settings['resamples']} --seed {settings['seed']}"
+
+
 def greedy_executions(wildcards):
     if "greedy" not in PLAN.decodings():
         return []
@@ -174,7 +170,7 @@ def family_pass_at_k(wildcards):
 
 
 def family_costs(wildcards):
-    return {m: cost_file(wildcards.benchmark, m) for m in PLAN.family_on(wildcards.benchmark, wildcards.family)}
+    return {m: PLAN.cost_file(wildcards.benchmark, m) for m in PLAN.family_on(wildcards.benchmark, wildcards.family)}
 
 
 # -------------------- rank
@@ -192,10 +188,11 @@ def rank_score_files(wildcards, with_verifier):
         "executions": fill(layout.EXECUTIONS, wildcards, decoding="sampled"),
         "generator": entry["generator"],
         "nll": {r: fill(layout.NLL, wildcards, ranker=r) for r in entry["rankers"]},
-        "costs": {m: cost_file(wildcards.benchmark, m) for m in [entry["generator"], *entry["rankers"]]},
+        "costs": {m: PLAN.cost_file(wildcards.benchmark, m) for m in [entry["generator"], *entry["rankers"]]},
     }
     if with_verifier:
         files["verifier"] = {"file": fill(layout.VERIFIER_SCORES, wildcards, verifier=entry["verifier"]),
+                             "flops": layout.FLOPS.format(model=entry["verifier"]),
                              "nll_weight": config["ranking"]["verifier"]["nll_weight"]}
     return files
 
@@ -203,7 +200,7 @@ def rank_score_files(wildcards, with_verifier):
 def rank_score_inputs(wildcards):
     files = rank_score_files(wildcards, wildcards.variant == "verifier")
     return [files["generations"], files["executions"], *files["nll"].values(), *files["costs"].values(),
-            *([files["verifier"]["file"]] if "verifier" in files else [])]
+            *([files["verifier"]["file"], files["verifier"]["flops"]] if "verifier" in files else [])]
 
 
 # -------------------- figures
@@ -213,29 +210,12 @@ BUDGET_FIGURES = {f.figure: f for f in PLAN.budget_figures()}
 NEVER = "(?!x)x"
 
 
-def benchmark_title(benchmark):
-    bench = PLAN.benchmark(benchmark)
-    count = PLAN.num_problems(benchmark)
-    subset = f"first {count} problems" if bench.get("limit") else f"{count} problems"
-    return f"{bench.get('label', benchmark)} ({subset})"
-
-
-def budget_figure_spec(wildcards):
-    figure = BUDGET_FIGURES[wildcards.figure]
-    return {
-        "title": f"Figure {figure.figure[3:]}: {benchmark_title(figure.benchmark)}; "
-        f"{', '.join(PLAN.label(m) for m in figure.models)}",
-        "labels": {m: PLAN.label(m) for m in figure.models},
-        "pass_at_k": {m: layout.PASS_AT_K.format(benchmark=figure.benchmark, model=m) for m in figure.models},
-        "costs": {m: cost_file(figure.benchmark, m) for m in figure.models},
-    }
-
-
 def budget_figure_inputs(wildcards):
+    files = PLAN.budget_figure_spec(wildcards.figure)
     figure = BUDGET_FIGURES[wildcards.figure]
-    files = budget_figure_spec(wildcards)
     return [*files["pass_at_k"].values(), *files["costs"].values(),
-            layout.BUDGET.format(benchmark=figure.benchmark, family=figure.family)]
+            layout.BUDGET.format(benchmark=figure.benchmark, family=figure.family),
+            *(map(str, paper.FILES) if files["paper"] else [])]
 
 
 RANKING_FIGURES = {"fig8": "nll", "fig9": "verifier"}
@@ -249,13 +229,14 @@ def ranking_figure_spec(wildcards):
     return {
         "title": f"Figure {wildcards.figure[3:]}: ranking {PLAN.label(generator)}'s samples without unit tests"
         + (" (NLL combined with a verifier)" if variant == "verifier" else " (mean NLL)"),
+        "models": models,          # the config's order (the JSON spec sorts dict keys)
         "labels": {m: PLAN.label(m) for m in models},
         "panels": [{
-            "title": benchmark_title(e["benchmark"]),
+            "title": PLAN.benchmark_title(e["benchmark"]),
             "rank_score": layout.RANK_SCORE.format(benchmark=e["benchmark"], model=e["generator"], variant=variant),
             "pass_at_k": {m: layout.PASS_AT_K.format(benchmark=e["benchmark"], model=m)
                           for m in [e["generator"], *e["rankers"]] if m in PLAN.benchmark(e["benchmark"])["n"]},
-            "costs": {m: cost_file(e["benchmark"], m) for m in [e["generator"], *e["rankers"]]},
+            "costs": {m: PLAN.cost_file(e["benchmark"], m) for m in [e["generator"], *e["rankers"]]},
         } for e in entries],
     }
 
@@ -267,7 +248,12 @@ def ranking_figure_inputs(wildcards):
 
 
 # -------------------- tables
-TABLE_OUTPUTS = {ext: layout.TABLE.replace("{ext}", ext) for ext in layout.TABLE_FORMATS}
+def table_outputs(subcategory):
+    """A table's files; the HTML one is shown in the report (snakemake --report)."""
+    files = {ext: layout.TABLE.replace("{ext}", ext) for ext in layout.TABLE_FORMATS}
+    files["html"] = report(files["html"], caption="../report/table.rst", category="Tables",
+                           subcategory=subcategory, labels=lambda wc: {"table": f"Table {wc.table[5:]}"})
+    return files
 
 
 def cost_table_spec(wildcards):
@@ -286,3 +272,20 @@ def passk_table_spec(wildcards):
     names = ", ".join(PLAN.benchmark(b).get("label", b) for b in benchmarks)
     return {"rows": rows, "ks": table["ks"],
             "caption": f"Table {wildcards.table[5:]}: pass@k (%) on {names}; -- where k > n/2."}
+
+
+def crossover_spec(wildcards):
+    return {"curves": [{"benchmark": b, "family": f, "file": layout.BUDGET.format(benchmark=b, family=f),
+                        "models": PLAN.family_on(b, f)} for b, f in PLAN.budget_curves()]}
+
+
+# -------------------- report
+def figure_report_labels(wildcards):
+    """What the report's list of figures shows beside each one."""
+    if wildcards.figure in BUDGET_FIGURES:
+        figure = BUDGET_FIGURES[wildcards.figure]
+        shows = f"{PLAN.benchmark_title(figure.benchmark)}; {', '.join(PLAN.label(m) for m in figure.models)}"
+    else:
+        shows = ", ".join(PLAN.benchmark_title(e["benchmark"]) for e in PLAN.rankings())
+    # padded with a space (which HTML collapses) so that the report's text sort puts 2 before 10
+    return {"figure": f"Figure {int(wildcards.figure[3:]):2d}", "shows": shows}

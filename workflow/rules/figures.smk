@@ -5,9 +5,11 @@ rule budget_figure:
         budget_figure_inputs,
     output:
         pdf=layout.FIGURE.replace("{ext}", "pdf"),
-        png=layout.FIGURE.replace("{ext}", "png"),
+        png=report(layout.FIGURE.replace("{ext}", "png"), caption="../report/budget_figure.rst",
+                   category="Figures", subcategory="Budget: pass@k, pass_flops@f, pass_time@t",
+                   labels=figure_report_labels),
     params:
-        spec=lambda wc: spec(budget_figure_spec(wc)),
+        spec=lambda wc: spec(PLAN.budget_figure_spec(wc.figure)),
     wildcard_constraints:
         figure="|".join(BUDGET_FIGURES) or NEVER,
     log:
@@ -23,7 +25,8 @@ rule ranking_figure:
         ranking_figure_inputs,
     output:
         pdf=layout.FIGURE.replace("{ext}", "pdf"),
-        png=layout.FIGURE.replace("{ext}", "png"),
+        png=report(layout.FIGURE.replace("{ext}", "png"), caption="../report/ranking_figure.rst",
+                   category="Figures", subcategory="Ranking without unit tests", labels=figure_report_labels),
     params:
         spec=lambda wc: spec(ranking_figure_spec(wc)),
     wildcard_constraints:

@@ -1,4 +1,4 @@
-"""Metrics: pass@k per run, and the budget curves of each family on each benchmark."""
+"""Metrics: pass@k per run with its bootstrap band, and the budget curves of each family on each benchmark."""
 
 
 rule pass_at_k:
@@ -9,12 +9,14 @@ rule pass_at_k:
         layout.PASS_AT_K,
     params:
         greedy=lambda wc, input: f"--greedy {input.greedy}" if input.greedy else "",
+        bootstrap=bootstrap_args,
     log:
         f"{LOGS}/{{benchmark}}/{{model}}/pass_at_k.log",
     conda:
         "../../envs/execute.yaml"
     shell:
-        "budget-realloc pass-at-k --sampled {input.sampled} {params.greedy} --out {output} > {log} 2>&1"
+        "budget-realloc pass-at-k --sampled {input.sampled} {params.greedy} {params.bootstrap} --out {output}"
+        " > {log} 2>&1"
 
 
 rule budget_curves:

@@ -2,22 +2,9 @@
 
 from __future__ import annotations
 
-import csv
-from pathlib import Path
+from ..paper import paper_costs
 
-from ..config import REPO_ROOT
-
-PAPER_TABLE1 = REPO_ROOT / "resources" / "paper" / "table1_costs.csv"
 PAPER_WALLTIME_SAMPLES = 1000     # Table 1 times "a subset of ~1k examples"
-
-
-def paper_costs(name: str) -> dict | None:
-    """The paper's Table 1 row for a model name such as "Code Llama 7B", if it has one."""
-    with open(PAPER_TABLE1) as handle:
-        for row in csv.DictReader(handle):
-            if row["model"] == name:
-                return row
-    return None
 
 
 def model_costs(flops: dict, walltime: dict, paper_name: str | None) -> dict:

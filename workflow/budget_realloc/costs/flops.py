@@ -23,14 +23,23 @@ def load_architecture(architecture: str):
     return AutoConfig.from_pretrained(architecture)
 
 
+def auto_class(config):
+    """The transformers auto class of the architecture: a verifier is a sequence classifier,
+    every other model a causal LM."""
+    import transformers
+
+    if any(name.endswith("ForSequenceClassification") for name in config.architectures or []):
+        return transformers.AutoModelForSequenceClassification
+    return transformers.AutoModelForCausalLM
+
+
 def count_flops(architecture: str, input_length: int = 128) -> dict:
     import calflops
     import torch
-    from transformers import AutoModelForCausalLM
 
     config = load_architecture(architecture)
     with torch.device("meta"):
-        model = AutoModelForCausalLM.from_config(config)
+        model = auto_class(config).from_config(config)
     input_ids = torch.ones((1, input_length), dtype=torch.long, device="meta")
     flops, macs, params = calflops.calculate_flops(model=model, kwargs={"input_ids": input_ids},
                                                    print_results=False, output_as_string=False)

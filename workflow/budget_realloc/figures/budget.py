@@ -2,7 +2,14 @@
 
 Each model is drawn at the budgets where its k-th sample is paid for (budget = k x its
 normalised cost per sample), which is exactly where pass_flops@f and pass_time@t change value;
-greedy pass@1 is a star at the cost of one sample.
+the three panels are one curve on three x scales (1, the FLOPs and the wall-time per sample).
+Around each curve, its 95% bootstrap band over problems; greedy pass@1 is a star at the cost
+of one sample, with its band as a vertical bar.  Where the paper ran the same model on the same
+benchmark, its published points are hollow circles in the model's colour at (k x the paper's
+normalised cost, pass@k): a faithful reproduction's curve runs through them.
+
+Every artist carries a ``gid`` (``run:``, ``band:``, ``greedy:``, ``paper:`` + model) so that
+tests read what was plotted rather than pixels.
 """
 
 from __future__ import annotations
@@ -11,57 +18,98 @@ import numpy as np
 import pandas as pd
 
 from ..metrics import normalised_costs
-from ..metrics.curves import BUDGET_TYPES, sampled_curve
-from .style import GREEDY_MARKER, colours, log2_axis, save, setup
+from ..metrics.curves import BUDGET_TYPES, greedy_row, sampled_rows
+from .style import BAND_ALPHA, GREEDY_MARKER, PAPER_MARKER, colours, log2_axis, percent_ylim, save, setup
 
-PANELS = (("flops", "(b) normalised FLOPs"), ("time", "(c) normalised wall-time"))
+PANELS = (("samples", "(a) k", "pass@k (%)"),
+          ("flops", "(b) normalised FLOPs", "pass_flops@f (%)"),
+          ("time", "(c) normalised wall-time", "pass_time@t (%)"))
 
 
 def budget_figure(*, tables: dict[str, pd.DataFrame], costs: dict[str, dict], labels: dict[str, str],
-                  title: str, pdf: str, png: str) -> None:
-    """``tables``: model -> pass_at_k table (metrics.curves); ``costs``: model -> per-sample costs."""
+                  title: str, pdf: str, png: str, paper: dict[str, dict] | None = None):
+    """Draw, save as PDF and PNG, and return the (closed) figure.
+
+    ``tables``: model -> pass_at_k table (metrics.curves); ``costs``: model -> per-sample costs;
+    ``paper``: model -> {"pass_at_k": {k: fraction}, "costs": {"flops": ..., "time": ...}} with
+    the paper's published pass@k and Table 1 normalised costs, for the models the paper ran.
+    """
     import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
 
     setup()
+    paper = paper or {}
     models = list(tables)
     colour = colours(models)
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
-    ax = axes[0]
-    for model in models:
-        curve = 100 * sampled_curve(tables[model])
-        ax.plot(np.arange(1, curve.size + 1), curve, color=colour[model], label=labels[model], lw=2)
-        greedy = greedy_pass(tables[model])
-        if greedy is not None:
-            ax.scatter([1], [100 * greedy], color=colour[model], **GREEDY_MARKER)
-    log2_axis(ax, "(a) k")
-    ax.set_ylabel("pass@k (%)")
-    for ax, (budget_type, xlabel) in zip(axes[1:], PANELS):
-        key = BUDGET_TYPES[budget_type]
-        raw = {m: costs[m][key] for m in models}
-        if any(v is None for v in raw.values()):
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.4))
+    for ax, (budget_type, xlabel, ylabel) in zip(axes, PANELS):
+        unit, paper_unit = _unit_costs(budget_type, models, costs, paper)
+        if unit is None:
             ax.text(0.5, 0.5, "wall-time not measured\n(no profile on the configured device)",
                     ha="center", va="center", transform=ax.transAxes)
             ax.set_xlabel(xlabel)
             continue
-        unit = normalised_costs(raw)
-        for model in models:
-            cost = unit[model]
-            curve = 100 * sampled_curve(tables[model])
-            ax.plot(cost * np.arange(1, curve.size + 1), curve, color=colour[model], lw=2)
-            greedy = greedy_pass(tables[model])
-            if greedy is not None:
-                ax.scatter([cost], [100 * greedy], color=colour[model], **GREEDY_MARKER)
+        drawn = [value for model in models
+                 for value in _draw_model(ax, model, tables[model], unit[model], colour[model], labels[model])]
+        for model, cost in paper_unit.items():
+            points = paper[model]["pass_at_k"]
+            ys = 100 * np.array(list(points.values()))
+            ax.scatter(cost * np.array(list(points), dtype=np.float64), ys, edgecolors=[colour[model]],
+                       gid=f"paper:{model}", **PAPER_MARKER)
+            drawn += list(ys)
         log2_axis(ax, xlabel)
-        ax.set_ylabel(f"pass_{budget_type}@budget (%)")
-    for ax in axes:
-        ax.set_ylim(bottom=0)
-    handles, names = axes[0].get_legend_handles_labels()
-    fig.legend(handles, names, loc="lower center", ncol=len(models), bbox_to_anchor=(0.5, -0.08),
-               title="model (star: greedy pass@1)")
+        ax.set_ylabel(ylabel)
+        percent_ylim(ax, drawn)
+        if not np.any(np.asarray(drawn) > 0):
+            ax.text(0.5, 0.55, "every score is 0", ha="center", va="center", transform=ax.transAxes,
+                    color="dimgray")
+    handles = [Line2D([], [], color=colour[m], lw=2, label=labels[m]) for m in models]
+    handles += [Line2D([], [], ls="none", color="gray", markeredgecolor="black", marker="*", markersize=12,
+                       label="greedy pass@1"),
+                Patch(color="gray", alpha=BAND_ALPHA * 2, label="95% bootstrap band (problems)")]
+    if paper:
+        handles.append(Line2D([], [], ls="none", marker="o", markerfacecolor="none", markeredgecolor="gray",
+                              markeredgewidth=1.4, label="published (Hassid et al.)"))
     fig.suptitle(title)
+    fig.tight_layout()
+    fig.legend(handles=handles, loc="upper center", ncol=min(len(handles), 7), bbox_to_anchor=(0.5, 0.0),
+               frameon=False)
     save(fig, pdf, png)
+    return fig
 
 
-def greedy_pass(table: pd.DataFrame) -> float | None:
-    greedy = table[table["decoding"] == "greedy"]
-    return float(greedy["pass_at_k"].iloc[0]) if len(greedy) else None
+def _unit_costs(budget_type: str, models: list[str], costs: dict[str, dict], paper: dict[str, dict]):
+    """Cost of one sample per model on this panel's x axis, for the run and for the paper.
+
+    The paper's normalised costs are renormalised to the cheapest model the paper ran among
+    those shown, as the run's are to the cheapest shown: one unit on both.  (None, {}) where
+    some model has no cost of this type.
+    """
+    if budget_type == "samples":
+        return {m: 1.0 for m in models}, {m: 1.0 for m in paper}
+    raw = {m: costs[m][BUDGET_TYPES[budget_type]] for m in models}
+    if any(v is None for v in raw.values()):
+        return None, {}
+    published = {m: entry["costs"][budget_type] for m, entry in paper.items()}
+    return normalised_costs(raw), normalised_costs(published) if published else {}
+
+
+def _draw_model(ax, model: str, table: pd.DataFrame, cost: float, colour, label: str) -> list[float]:
+    """One model's curve, band and greedy star at ``cost`` per sample; returns the values drawn."""
+    rows = sampled_rows(table)
+    x = cost * rows["k"].to_numpy(dtype=np.float64)
+    y, low, high = (100 * rows[c].to_numpy() for c in ("pass_at_k", "ci_low", "ci_high"))
+    if x.size == 1:             # n = 2: one point, so a marker and a bar rather than a line and a band
+        ax.vlines(x, low, high, color=colour, alpha=2 * BAND_ALPHA, lw=6, gid=f"band:{model}")
+    else:
+        ax.fill_between(x, low, high, color=colour, alpha=BAND_ALPHA, lw=0, gid=f"band:{model}")
+    ax.plot(x, y, color=colour, lw=2, marker="o" if x.size == 1 else None, label=label, gid=f"run:{model}")
+    drawn = [*y, *low, *high]
+    greedy = greedy_row(table)
+    if greedy is not None:
+        g = 100 * greedy[["pass_at_k", "ci_low", "ci_high"]].to_numpy(dtype=np.float64)
+        ax.vlines([cost], g[1], g[2], color=colour, lw=1.2, zorder=4, gid=f"greedy-band:{model}")
+        ax.scatter([cost], [g[0]], color=colour, gid=f"greedy:{model}", **GREEDY_MARKER)
+        drawn += list(g)
+    return drawn

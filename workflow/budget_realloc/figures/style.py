@@ -7,10 +7,16 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import seaborn as sns  # noqa: E402
+from matplotlib.ticker import FuncFormatter, LogLocator  # noqa: E402
 
 GREEDY_MARKER = dict(marker="*", s=180, edgecolor="black", linewidth=0.6, zorder=5)
-SAMPLED_P1_MARKER = dict(marker="o", s=60, edgecolor="black", linewidth=0.6, zorder=5)
+# above the (larger) star, so that equal greedy and top-p pass@1 still show both marks
+SAMPLED_P1_MARKER = dict(marker="o", s=60, edgecolor="black", linewidth=0.6, zorder=5.5)
+# the paper's published points: hollow, in the model's colour, above the run's own curve
+PAPER_MARKER = dict(marker="o", s=46, facecolors="none", linewidths=1.4, zorder=6)
+BAND_ALPHA = 0.2
 
 
 def setup() -> None:
@@ -22,8 +28,20 @@ def colours(names: list[str]) -> dict[str, tuple]:
 
 
 def log2_axis(ax, label: str) -> None:
+    """A log2 x axis ticked at powers of two (every other one on wide ranges), written as plain
+    numbers: 1, 4, 16, ... 1024."""
     ax.set_xscale("log", base=2)
+    ax.xaxis.set_major_locator(LogLocator(base=2, numticks=8))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}"))
     ax.set_xlabel(label)
+
+
+def percent_ylim(ax, values) -> None:
+    """y from 0 to just above the largest value drawn, and at least 0-5%: an all-zero curve
+    (a model that solves nothing) then lies visibly on the axis, not on an autoscaled sliver."""
+    finite = np.asarray([v for v in values if np.isfinite(v)], dtype=np.float64)
+    top = max(5.0, float(finite.max()) if finite.size else 0.0)
+    ax.set_ylim(-0.02 * top, 1.05 * top)
 
 
 def save(fig, pdf: str, png: str) -> None:

@@ -1,12 +1,19 @@
-"""One table, three files: CSV for programs, Markdown for reading, LaTeX (booktabs) for papers."""
+"""One table, four files: CSV for programs, Markdown for reading, LaTeX (booktabs) for papers,
+HTML for the Snakemake report."""
 
 from __future__ import annotations
+
+from html import escape
 
 import pandas as pd
 
 from ..io import write_csv, write_text
 
-_LATEX_SPECIAL = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}"}
+# Characters LaTeX would read as markup, or (< and > in text mode, with the default OT1 font
+# encoding) print as other glyphs.
+_LATEX_SPECIAL = {"&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}",
+                  "<": r"\textless{}", ">": r"\textgreater{}", "~": r"\textasciitilde{}",
+                  "^": r"\textasciicircum{}", "\\": r"\textbackslash{}"}
 
 
 def _latex(text) -> str:
@@ -39,14 +46,36 @@ def latex(frame: pd.DataFrame, caption: str, group: str | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
+def html(frame: pd.DataFrame, caption: str, group: str | None = None) -> str:
+    """A standalone page with booktabs-like rules: the table as the report shows it."""
+    columns = [c for c in frame.columns if c != group]
+    lines = ["<!DOCTYPE html>", f'<html><head><meta charset="utf-8"><title>{escape(str(caption))}</title>',
+             f"<style>{_HTML_STYLE}</style></head><body><table>", f"<caption>{escape(str(caption))}</caption>",
+             "<thead><tr>" + "".join(f"<th>{escape(str(c))}</th>" for c in columns) + "</tr></thead><tbody>"]
+    for key, rows in _groups(frame, group):
+        if key is not None:
+            lines.append(f'<tr class="group"><td colspan="{len(columns)}"><i>{escape(str(key))}</i></td></tr>')
+        lines += ["<tr>" + "".join(f"<td>{escape(str(v))}</td>" for v in row) + "</tr>"
+                  for row in rows[columns].itertuples(index=False)]
+    lines.append("</tbody></table></body></html>")
+    return "\n".join(lines) + "\n"
+
+
+_HTML_STYLE = ("body{font-family:sans-serif;margin:1.5em} table{border-collapse:collapse;"
+               "border-top:2px solid #000;border-bottom:2px solid #000} thead th{border-bottom:1px solid #000}"
+               " th,td{padding:.25em .8em;text-align:right} th:first-child,td:first-child{text-align:left}"
+               " caption{font-weight:bold;padding-bottom:.5em;text-align:left} tr.group td{padding-top:.6em}")
+
+
 def _groups(frame: pd.DataFrame, group: str | None):
     if group is None:
         return [(None, frame)]
     return [(key, frame[frame[group] == key]) for key in pd.unique(frame[group])]
 
 
-def write_table(frame: pd.DataFrame, csv: str, md: str, tex: str, caption: str,
+def write_table(frame: pd.DataFrame, csv: str, md: str, tex: str, html_path: str, caption: str,
                 group: str | None = None) -> None:
     write_csv(frame, csv)
     write_text(markdown(frame, caption, group), md)
     write_text(latex(frame, caption, group), tex)
+    write_text(html(frame, caption, group), html_path)

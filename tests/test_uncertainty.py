@@ -1,0 +1,150 @@
+"""The bootstrap bands and crossover.csv against hand computation and independent arithmetic."""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from budget_realloc.metrics.bootstrap import percentile_band, resample_counts, resampled_means
+from budget_realloc.metrics.curves import budget_curves, pass_at_k_table
+from budget_realloc.reporting import crossover_from_spec
+
+
+def exact_pass_at_k(n: int, c: int, k: int) -> Fraction:
+    return 1 - Fraction(math.comb(n - c, k), math.comb(n, k))
+
+
+def executions(counts: list[tuple[int, int]]) -> pd.DataFrame:
+    """An executions table with n samples per task of which the first c pass."""
+    return pd.DataFrame([{"task_id": f"T/{t:03d}", "sample_id": s, "passed": s < c}
+                         for t, (n, c) in enumerate(counts) for s in range(n)])
+
+
+def test_each_resample_is_the_mean_over_its_drawn_problems():
+    rng = np.random.default_rng(3)
+    n, problems = 9, 23
+    c = rng.integers(0, n + 1, problems)
+    per_problem = np.array([[float(exact_pass_at_k(n, ci, k)) for k in range(1, n + 1)] for ci in c])
+    draws = resample_counts(problems, 50, seed=11)
+    means = resampled_means(per_problem, draws)
+    for b in (0, 17, 49):
+        drawn = np.repeat(np.arange(problems), draws[b])          # the problems of resample b, listed
+        assert drawn.size == problems
+        expected = [float(sum(exact_pass_at_k(n, int(c[i]), k) for i in drawn) / problems) for k in range(1, n + 1)]
+        np.testing.assert_allclose(means[b], expected, atol=1e-14)
+
+
+def test_resamples_are_seeded_and_uniform():
+    draws = resample_counts(164, 4000, seed=5)
+    assert draws.shape == (4000, 164) and (draws.sum(axis=1) == 164).all()
+    np.testing.assert_array_equal(draws, resample_counts(164, 4000, seed=5))
+    assert not np.array_equal(draws, resample_counts(164, 4000, seed=6))
+    # each problem's count is Binomial(164, 1/164): mean 1, variance 1 - 1/164
+    assert abs(draws.mean() - 1) < 1e-12
+    assert draws.var(axis=0).mean() == pytest.approx(1 - 1 / 164, rel=0.05)
+
+
+def test_percentile_band_is_the_central_95_percent():
+    values = np.arange(1000.0)[np.random.default_rng(0).permutation(1000)]
+    low, high = percentile_band(values)
+    # linear interpolation between order statistics: position 0.025 * 999 = 24.975
+    assert low == pytest.approx(24.975) and high == pytest.approx(974.025)
+
+
+def test_band_width_matches_the_binomial_standard_error():
+    """pass@1 of one sample per problem is a mean of Bernoulli(p): its 95% band is close to
+    p_hat +- 1.96 sqrt(p_hat (1 - p_hat) / P)."""
+    problems, solved = 400, 120
+    table = pass_at_k_table(executions([(1, 1)] * solved + [(1, 0)] * (problems - solved)),
+                            resamples=4000, seed=1)
+    row = table.iloc[0]
+    half = 1.96 * math.sqrt(0.3 * 0.7 / problems)
+    assert row["pass_at_k"] == pytest.approx(0.3, abs=1e-15)
+    assert row["ci_low"] == pytest.approx(0.3 - half, abs=0.01)
+    assert row["ci_high"] == pytest.approx(0.3 + half, abs=0.01)
+
+
+def test_identical_problems_give_a_band_of_zero_width_and_greedy_gets_one_too():
+    greedy = pd.DataFrame({"task_id": [f"T/{t:03d}" for t in range(12)], "sample_id": 0,
+                           "passed": [t < 3 for t in range(12)]})
+    table = pass_at_k_table(executions([(6, 2)] * 12), greedy, resamples=500, seed=0)
+    sampled = table[table["decoding"] == "sampled"]
+    expected = [float(exact_pass_at_k(6, 2, k)) for k in range(1, 7)]
+    np.testing.assert_allclose(sampled["pass_at_k"], expected, atol=1e-14)
+    np.testing.assert_allclose(sampled["ci_low"], expected, atol=1e-12)
+    np.testing.assert_allclose(sampled["ci_high"], expected, atol=1e-12)
+    row = table[table["decoding"] == "greedy"].iloc[0]
+    assert row["pass_at_k"] == 0.25 and row["ci_low"] < 0.25 < row["ci_high"]
+
+
+def test_greedy_run_must_cover_the_same_tasks():
+    greedy = pd.DataFrame({"task_id": ["T/000"], "sample_id": [0], "passed": [True]})
+    with pytest.raises(ValueError, match="same tasks"):
+        pass_at_k_table(executions([(2, 1)] * 3), greedy, resamples=10, seed=0)
+
+
+# ----------------------------------------------------------------------------- crossover
+# 40 problems, three models of a family, costs 1 : 2 : 4 per sample (FLOPs and wall-time alike).
+#   S: n = 8, c = 2 on every problem -> pass@k = 1 - C(6,k)/C(8,k), the same on every problem,
+#      so its band has zero width: k=2 -> 13/28, k=4 -> 11/14.
+#   M: n = 4, 31 problems always solved (c = 4), 9 never (c = 0) -> pass@k = 31/40 at every k;
+#      band about 0.775 +- 1.96 sqrt(0.775 * 0.225 / 40) = [0.65, 0.90].
+#   L: n = 2, 30 problems always solved, 10 never -> pass@1 = 3/4.
+# Budgets 1, 2, 4, 8 (k <= n/2 is reported):
+#   1: only S can pay (k = 1)                                 -> no row
+#   2: S k=2 (13/28 = 0.464), M k=1 (0.775)                   -> M wins by 0.311, bands apart
+#   4: S k=4 (11/14 = 0.786), M k=2 (0.775), L k=1 (0.75)     -> S wins by 0.0107, inside M's band
+#   8: S k=8 > 4, M k=4 > 2, L k=2 > 1: nobody reports        -> no row
+COUNTS = {"S": [(8, 2)] * 40, "M": [(4, 4)] * 31 + [(4, 0)] * 9, "L": [(2, 2)] * 30 + [(2, 0)] * 10}
+COSTS = {"S": 1.0, "M": 2.0, "L": 4.0}
+
+
+@pytest.fixture(scope="module")
+def crossover_table(tmp_path_factory) -> pd.DataFrame:
+    tmp = tmp_path_factory.mktemp("crossover")
+    tables = {m: pass_at_k_table(executions(c), resamples=2000, seed=42) for m, c in COUNTS.items()}
+    costs = {m: {"flops_per_sample": 1e12 * v, "walltime_per_sample_s": 0.5 * v} for m, v in COSTS.items()}
+    budget_curves(tables, costs, np.array([1.0, 2.0, 4.0, 8.0])).to_csv(tmp / "budget.csv", index=False)
+    crossover_from_spec({"curves": [{"benchmark": "bench", "family": "fam", "file": str(tmp / "budget.csv"),
+                                     "models": list(COUNTS)}]}, str(tmp / "crossover.csv"))
+    return pd.read_csv(tmp / "crossover.csv")
+
+
+def test_crossover_names_the_winner_known_by_hand(crossover_table):
+    table = crossover_table
+    assert sorted(set(table["budget_type"])) == ["flops", "time"]
+    for _, rows in table.groupby("budget_type"):
+        assert rows["budget"].tolist() == [2.0, 4.0]
+        clear, tie = rows.iloc[0], rows.iloc[1]
+        assert (clear["best"], clear["best_k"], clear["runner_up"], clear["runner_up_k"], clear["models"]) == \
+            ("M", 1, "S", 2, 2)
+        assert clear["best_score"] == pytest.approx(31 / 40, abs=1e-12)
+        assert clear["margin"] == pytest.approx(31 / 40 - 13 / 28, abs=1e-12)
+        assert not clear["bands_overlap"]
+        assert (tie["best"], tie["best_k"], tie["runner_up"], tie["runner_up_k"], tie["models"]) == \
+            ("S", 4, "M", 2, 3)
+        assert tie["margin"] == pytest.approx(11 / 14 - 31 / 40, abs=1e-12)
+        assert tie["bands_overlap"]
+        # S's band has zero width; M's is the binomial one
+        assert tie["best_low"] == pytest.approx(11 / 14, abs=1e-12) == tie["best_high"]
+        half = 1.96 * math.sqrt(0.775 * 0.225 / 40)
+        assert tie["runner_up_low"] == pytest.approx(0.775 - half, abs=0.03)
+        assert tie["runner_up_high"] == pytest.approx(0.775 + half, abs=0.03)
+
+
+def test_exact_ties_go_to_the_model_listed_first_in_the_family(tmp_path):
+    same = pass_at_k_table(executions([(4, 1), (4, 3)]), resamples=100, seed=0)
+    # the curves file lists b first (the rule's JSON spec sorts names); the family says a, b
+    curves = budget_curves({"b": same, "a": same}, {m: {"flops_per_sample": 1.0, "walltime_per_sample_s": None}
+                                                    for m in "ab"}, np.array([1.0, 2.0]))
+    curves.to_csv(tmp_path / "b.csv", index=False)
+    crossover_from_spec({"curves": [{"benchmark": "x", "family": "f", "file": str(tmp_path / "b.csv"),
+                                     "models": ["a", "b"]}]}, str(tmp_path / "c.csv"))
+    table = pd.read_csv(tmp_path / "c.csv")
+    assert table["best"].tolist() == ["a", "a"] and table["runner_up"].tolist() == ["b", "b"]
+    assert (table["margin"] == 0).all() and table["bands_overlap"].all()
+    assert set(table["budget_type"]) == {"flops"}          # no wall-time cost: no time rows

@@ -1,0 +1,45 @@
+"""The paper's published numbers (resources/paper/): the facts a reproduction is compared to.
+
+Tables 2-4 give pass@k in percent at selected k per benchmark and model; Table 1 gives each
+Code Llama size's FLOPs and wall-time per sample, also normalised to 7B.  A configured model
+names its row with ``paper:`` (and ``paper_costs:`` where another model's cost row stands in,
+as Code Llama 7B/70B do for Llama-3 8B/70B), a benchmark with ``paper:``.
+"""
+
+from __future__ import annotations
+
+import csv
+from functools import lru_cache
+from pathlib import Path
+
+PAPER_DIR = Path(__file__).resolve().parents[2] / "resources" / "paper"
+PASS_AT_K = PAPER_DIR / "pass_at_k.csv"
+TABLE1 = PAPER_DIR / "table1_costs.csv"
+FILES = (PASS_AT_K, TABLE1)
+
+
+@lru_cache(maxsize=None)
+def _rows(path: Path) -> tuple[dict, ...]:
+    with open(path) as handle:
+        return tuple(csv.DictReader(handle))
+
+
+def paper_costs(name: str) -> dict | None:
+    """The paper's Table 1 row for a model name such as "Code Llama 7B", if it has one."""
+    return next((row for row in _rows(TABLE1) if row["model"] == name), None)
+
+
+def published_pass_at_k(benchmark: str, model: str) -> dict[int, float]:
+    """k -> pass@k (a fraction) the paper reports for a model on a benchmark; empty if none."""
+    return {int(row["k"]): float(row["pass_at_k"]) / 100 for row in _rows(PASS_AT_K)
+            if row["benchmark"] == benchmark and row["model"] == model}
+
+
+def model_names() -> list[str]:
+    """Every model the paper reports pass@k for (Tables 2-4)."""
+    return list(dict.fromkeys(row["model"] for row in _rows(PASS_AT_K)))
+
+
+def cost_names() -> list[str]:
+    """Every model with a row in the paper's Table 1."""
+    return [row["model"] for row in _rows(TABLE1)]
