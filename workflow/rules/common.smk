@@ -12,7 +12,7 @@ from snakemake.utils import validate
 PACKAGE_ROOT = str(Path(workflow.basedir) / "workflow")
 sys.path.insert(0, PACKAGE_ROOT)
 
-from budget_realloc import layout, paper  # noqa: E402
+from budget_realloc import cluster, layout, paper  # noqa: E402
 from budget_realloc.config import SCHEMA, ConfigError, Plan, validate_config  # noqa: E402
 
 try:
@@ -55,6 +55,63 @@ def fill(template, wildcards, **extra):
 def built_model_input(model):
     """The model directory a job needs if the model is built here (hub models: nothing)."""
     return layout.MODEL_DIR.format(model=model) if "build" in PLAN.model(model) else []
+
+
+# -------------------- cluster resources (budget_realloc.cluster; workflow/profiles/slurm)
+def resource(compute, key):
+    """One entry of ``compute(wildcards, threads)`` as a rule resource (Snakemake wants one callable per key)."""
+    return lambda wildcards, threads: compute(wildcards, threads)[key]
+
+
+def short_jobs(group, compute, threads):
+    """A ``group`` directive for jobs that may be short (greedy shards, small models).  Those
+    estimated at most cluster.SHORT_JOB_MIN minutes share SLURM jobs, as many as the profile's
+    ``group-components`` of ``group`` allows; long ones get a SLURM job each.  Local runs ignore
+    groups.  (A group callable gets no ``threads``, so the job's threads are passed here.)"""
+    return lambda wildcards: group if compute(wildcards, threads)["runtime"] <= cluster.SHORT_JOB_MIN else None
+
+
+def model_job(model, device, *, batch, new_tokens, tokens, threads):
+    spec = PLAN.model(model)
+    return cluster.model_job(spec.get("architecture") or spec.get("build"), dtype=spec["dtype"], device=device,
+                             batch=batch, new_tokens=new_tokens, tokens=tokens, threads=threads,
+                             cluster=config["cluster"])
+
+
+def generation_job(wildcards, threads):
+    sampling = PLAN.sampling(wildcards.benchmark, wildcards.model, wildcards.decoding)
+    # shard_size bounds a shard's problems; one batch holds samples of several problems
+    sequences = PLAN.benchmark(wildcards.benchmark)["shard_size"] * sampling["n"]
+    return model_job(wildcards.model, config["device"], batch=min(PLAN.model(wildcards.model)["batch_size"], sequences),
+                     new_tokens=sampling["max_new_tokens"], tokens=sequences * sampling["max_new_tokens"],
+                     threads=threads)
+
+
+def scoring_job(scorer):
+    """A ranker's or verifier's forward passes over every sample of the generator on the benchmark."""
+
+    def job(wildcards, threads):
+        sampling = PLAN.sampling(wildcards.benchmark, wildcards.model)
+        length = cluster.PROMPT_TOKENS + sampling["max_new_tokens"]
+        tokens = PLAN.num_problems(wildcards.benchmark) * sampling["n"] * length
+        return model_job(wildcards[scorer], config["device"], batch=config["ranking"]["batch_size"],
+                         new_tokens=sampling["max_new_tokens"], tokens=tokens, threads=threads)
+
+    return job
+
+
+def walltime_job(wildcards, threads):
+    costs = config["costs"]
+    tokens = costs["walltime_samples"] * costs["walltime_new_tokens"] * len(costs["walltime_batch_sizes"])
+    return model_job(wildcards.model, costs["walltime_device"], batch=max(costs["walltime_batch_sizes"]),
+                     new_tokens=costs["walltime_new_tokens"], tokens=tokens, threads=threads)
+
+
+def execution_job(wildcards, threads):
+    bench = PLAN.benchmark(wildcards.benchmark)
+    programs = bench["shard_size"] * PLAN.sampling(wildcards.benchmark, wildcards.model, wildcards.decoding)["n"]
+    return cluster.execution_job(programs=programs, workers=threads, timeout_s=bench["timeout_s"],
+                                 memory_mb=config["execution"]["memory_mb"])
 
 
 # -------------------- data

@@ -32,9 +32,14 @@ rule walltime:
         batch_sizes=" ".join(map(str, config["costs"]["walltime_batch_sizes"])),
         device=config["costs"]["walltime_device"],
         seed=config["seed"],
+    group:
+        short_jobs("walltime", walltime_job, config["generation"]["threads"])
     threads: config["generation"]["threads"]
     resources:
-        mem_mb=8000,
+        gpu=resource(walltime_job, "gpu"),
+        mem_mb=resource(walltime_job, "mem_mb"),
+        runtime=resource(walltime_job, "runtime"),
+        nodes=1,
     log:
         f"{LOGS}/costs/{{model}}.walltime.log",
     conda:

@@ -9,7 +9,12 @@ rule execute_shard:
         layout.EXECUTIONS_SHARD,
     params:
         limits=execution_limits,
+    group:
+        short_jobs("execute", execution_job, config["execution"]["threads"])
     threads: config["execution"]["threads"]
+    resources:
+        mem_mb=resource(execution_job, "mem_mb"),
+        runtime=resource(execution_job, "runtime"),
     log:
         f"{LOGS}/{{benchmark}}/{{model}}/{{decoding}}/execute-{{shard}}.log",
     conda:

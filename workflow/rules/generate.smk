@@ -16,9 +16,14 @@ rule generate_shard:
         backend=config["generation"]["backend"],
         device=config["device"],
         seed=config["seed"],
+    group:
+        short_jobs("generate", generation_job, config["generation"]["threads"])
     threads: config["generation"]["threads"]
     resources:
-        mem_mb=8000,
+        gpu=resource(generation_job, "gpu"),
+        mem_mb=resource(generation_job, "mem_mb"),
+        runtime=resource(generation_job, "runtime"),
+        nodes=1,
     log:
         f"{LOGS}/{{benchmark}}/{{model}}/{{decoding}}/generate-{{shard}}.log",
     conda:

@@ -13,9 +13,14 @@ rule rank_nll:
         dtype=lambda wc: PLAN.model(wc.ranker)["dtype"],
         batch_size=config.get("ranking", {}).get("batch_size", 16),
         device=config["device"],
+    group:
+        short_jobs("rank", scoring_job("ranker"), config["generation"]["threads"])
     threads: config["generation"]["threads"]
     resources:
-        mem_mb=8000,
+        gpu=resource(scoring_job("ranker"), "gpu"),
+        mem_mb=resource(scoring_job("ranker"), "mem_mb"),
+        runtime=resource(scoring_job("ranker"), "runtime"),
+        nodes=1,
     log:
         f"{LOGS}/{{benchmark}}/{{model}}/ranking/nll-{{ranker}}.log",
     conda:
@@ -38,9 +43,14 @@ rule verify:
         dtype=lambda wc: PLAN.model(wc.verifier)["dtype"],
         batch_size=config.get("ranking", {}).get("batch_size", 16),
         device=config["device"],
+    group:
+        short_jobs("rank", scoring_job("verifier"), config["generation"]["threads"])
     threads: config["generation"]["threads"]
     resources:
-        mem_mb=8000,
+        gpu=resource(scoring_job("verifier"), "gpu"),
+        mem_mb=resource(scoring_job("verifier"), "mem_mb"),
+        runtime=resource(scoring_job("verifier"), "runtime"),
+        nodes=1,
     log:
         f"{LOGS}/{{benchmark}}/{{model}}/ranking/verifier-{{verifier}}.log",
     conda:
