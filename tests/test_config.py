@@ -72,7 +72,16 @@ def test_missing_optional_benchmark_is_dropped_and_figures_fall_back():
     plan = Plan(validate_config(cfg))
     assert "humaneval" in plan.dropped and "humaneval" not in plan.benchmarks
     fig2 = next(f for f in plan.budget_figures() if f.figure == "fig2")
-    assert fig2.benchmark == "minieval"
+    assert fig2.benchmark == "minieval" and "minieval" in plan.benchmarks
+
+
+def test_a_fallback_runs_only_where_something_falls_back_to_it():
+    cfg = config("offline")
+    for name in ("humaneval", "mbpp", "apps-introductory", "apps-interview", "apps-competition"):
+        cfg["benchmarks"][name]["path"] = str(REPO / "resources" / "benchmarks" / "minieval.jsonl")
+    plan = Plan(validate_config(cfg))
+    assert "minieval" in plan.dropped and "minieval" not in plan.benchmarks
+    assert all(b != "minieval" for b, _ in plan.runs())
 
 
 @pytest.mark.parametrize("bad,needle", [("temprature: 0.7\n", "temprature"),

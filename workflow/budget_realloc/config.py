@@ -116,18 +116,27 @@ def _check_references(config: dict) -> None:
         _check_paper_names(name, model)
     for figure, spec in config["figures"].items():
         need([spec["family"]], families, f"figures.{figure}.family", "family")
-        need_benchmarks([spec["benchmark"]], f"figures.{figure}.benchmark")
     for table, spec in config["tables"].items():
         need(spec["families"], families, f"tables.{table}.families", "family")
-        need_benchmarks(spec.get("benchmarks", []), f"tables.{table}.benchmarks")
+    for where, ref in benchmark_references(config):
+        need_benchmarks([ref], where)
     ranking = config.get("ranking")
     if ranking:
         need([ranking["generator"]] + ranking["rankers"], models, "ranking", "model")
-        need_benchmarks(ranking["benchmarks"], "ranking.benchmarks")
         verifier = ranking.get("verifier")
         if verifier:
             need([verifier["model"]], models, "ranking.verifier.model", "model")
-            need_benchmarks(verifier["benchmarks"], "ranking.verifier.benchmarks")
+
+
+def benchmark_references(config: dict) -> list[tuple[str, str | list[str]]]:
+    """Every place that names benchmarks, as (config key, reference); a reference is a name or a
+    list of names of which the first available one is used."""
+    ranking = config.get("ranking") or {}
+    return [(f"figures.{f}.benchmark", spec["benchmark"]) for f, spec in config["figures"].items()] \
+        + [(f"tables.{t}.benchmarks", ref) for t, spec in config["tables"].items()
+           for ref in spec.get("benchmarks", [])] \
+        + [("ranking.benchmarks", ref) for ref in ranking.get("benchmarks", [])] \
+        + [("ranking.verifier.benchmarks", ref) for ref in (ranking.get("verifier") or {}).get("benchmarks", [])]
 
 
 def _check_paper_names(name: str, model: dict) -> None:
@@ -163,6 +172,10 @@ class Plan:
             path = self._resolve_path(name, bench)
             if path is not False:
                 self.paths[name] = path
+        used = {self.resolve(ref) for _, ref in benchmark_references(config)}
+        for name in [b for b in self.paths if config["benchmarks"][b]["fallback"] and b not in used]:
+            del self.paths[name]
+            self.dropped[name] = "a fallback, and everything that could fall back to it has its first choice"
 
     def _resolve_path(self, name: str, bench: dict):
         if "path" not in bench:
