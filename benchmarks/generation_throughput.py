@@ -1,7 +1,7 @@
 """Generation throughput: our transformers backend vs a naive loop, on the same tiny model.
 
-Both generate n = 32 samples for each of a few MiniEval prompts, every sample exactly
-``--new-tokens`` tokens (EOS ignored), top-p 0.95, T = 0.8, on the CPU:
+Both generate n = 32 samples for each of a few MiniEval (or --benchmark mbpp) prompts, every
+sample exactly ``--new-tokens`` tokens (EOS ignored), top-p 0.95, T = 0.8, on the CPU:
 - ours: ``HFBackend`` — batches of samples, each prompt prefilled once, a shared KV cache;
 - naive: one ``model.generate`` call per sample, as a straightforward script would do.
 The two alternate, one batch of prompts at a time, so that a change in the machine's load
@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import torch
-from tiny_bench import minieval_prompts, parse_args, timed_generation, tiny_model
+from tiny_bench import benchmark_prompts, parse_args, timed_generation, tiny_model
 
 from budget_realloc.generation.hf import HFBackend
 
@@ -24,7 +24,7 @@ from budget_realloc.generation.hf import HFBackend
 def main() -> None:
     args = parse_args(__doc__.splitlines()[0], new_tokens=64)
 
-    prompts = minieval_prompts(args.prompts)
+    prompts = benchmark_prompts(args.benchmark, args.prompts)
     tokens = len(prompts) * args.n * args.new_tokens
     backend = HFBackend(str(tiny_model(args.model)), dtype=args.dtype, device="cpu", batch_size=args.batch_size)
     model, tokenizer = backend.model, backend.tokenizer

@@ -1,8 +1,8 @@
 """Ranking throughput: scoring tokens/s (teacher-forced NLL) vs generation tokens/s, same model.
 
-Our backend generates n = 32 samples for each of a few MiniEval prompts (every sample exactly
-``--new-tokens`` tokens), then ``ranking.nll.mean_nll`` scores those same samples under the
-same model.  Both rates count completion tokens — the ones generated, the ones scored — so the
+Our backend generates n = 32 samples for each of a few MiniEval (or --benchmark mbpp) prompts
+(every sample exactly ``--new-tokens`` tokens), then ``ranking.nll.mean_nll`` scores those
+same samples under the same model.  Both rates count completion tokens — the ones generated, the ones scored — so the
 ratio is how much cheaper ranking a sample is than generating it.  Measured in this run, CPU.
 
     python benchmarks/ranking_throughput.py [--model resources/models/tiny-m.json] [--n 32]
@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import torch
-from tiny_bench import minieval_prompts, parse_args, timed_generation, tiny_model
+from tiny_bench import benchmark_prompts, parse_args, timed_generation, tiny_model
 
 from budget_realloc.generation.hf import HFBackend
 from budget_realloc.ranking.nll import mean_nll
@@ -24,7 +24,7 @@ def main() -> None:
     args = parse_args(__doc__.splitlines()[0], new_tokens=128, extra=lambda parser: parser.add_argument(
         "--score-batch-size", type=int, default=16, help="ranking batch (the config default)"))
 
-    prompts = minieval_prompts(args.prompts)
+    prompts = benchmark_prompts(args.benchmark, args.prompts)
     backend = HFBackend(str(tiny_model(args.model)), dtype=args.dtype, device="cpu", batch_size=args.batch_size)
     results, generate_s = timed_generation(backend, prompts, args.n, args.new_tokens)
     generated = sum(r.n_new_tokens for r in results)

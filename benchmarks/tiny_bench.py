@@ -1,4 +1,4 @@
-"""What the model-speed benchmarks share: a tiny model built here, MiniEval prompts, and our
+"""What the model-speed benchmarks share: a tiny model built here, benchmark prompts, and our
 backend generating n samples per prompt at a fixed length (EOS ignored), timed."""
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from budget_realloc.tiny_models import build_model, train_tokenizer
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_ARCHITECTURE = str(REPO / "resources" / "models" / "tiny-m.json")
+PROMPT_SOURCES = {"minieval": ("humaneval", REPO / "resources" / "benchmarks" / "minieval.jsonl"),
+                  "mbpp": ("mbpp", REPO.parent / "shared" / "data" / "mbpp.jsonl")}
 
 
 def parse_args(description: str, new_tokens: int, extra=None) -> argparse.Namespace:
@@ -23,6 +25,8 @@ def parse_args(description: str, new_tokens: int, extra=None) -> argparse.Namesp
     parser.add_argument("--model", default=DEFAULT_ARCHITECTURE, help="architecture config.json")
     parser.add_argument("--n", type=int, default=32, help="samples per prompt")
     parser.add_argument("--prompts", type=int, default=4)
+    parser.add_argument("--benchmark", choices=sorted(PROMPT_SOURCES), default="minieval",
+                        help="whose prompts: MiniEval (short, 0-shot) or MBPP (3-shot, long)")
     parser.add_argument("--new-tokens", type=int, default=new_tokens)
     parser.add_argument("--batch-size", type=int, default=64, help="generation batch")
     parser.add_argument("--dtype", default="float32")
@@ -39,9 +43,9 @@ def tiny_model(architecture: str) -> Path:
     return work / "model"
 
 
-def minieval_prompts(count: int) -> list[str]:
-    problems = load_problems("humaneval", str(REPO / "resources" / "benchmarks" / "minieval.jsonl"))
-    return [p.prompt for p in problems[:count]]
+def benchmark_prompts(benchmark: str, count: int) -> list[str]:
+    kind, path = PROMPT_SOURCES[benchmark]
+    return [p.prompt for p in load_problems(kind, str(path))[:count]]
 
 
 def timed_generation(backend, prompts: list[str], n: int, new_tokens: int):
