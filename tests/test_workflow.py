@@ -108,8 +108,10 @@ def test_a_killed_generation_job_is_redone_to_the_same_result(built, tmp_path):
     """kill -9 a generation job mid-way: the run stops; the re-run finishes, with exactly n
     samples per task, identical to an uninterrupted run."""
     (tmp_path / "config.yaml").write_text((built / "config.yaml").read_text())
+    runs = (("tiny-s", "sampled", 4), ("tiny-m", "sampled", 2), ("tiny-s", "greedy", 1))
+    targets = [f"results/mini/{model}/{decoding}/generations.parquet" for model, decoding, _ in runs]
     command = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(tmp_path),
-               "--configfile", str(tmp_path / "config.yaml"), "--cores", "1"]
+               "--configfile", str(tmp_path / "config.yaml"), "--cores", "1", *targets]
     run = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                            env={**os.environ, "HF_HUB_OFFLINE": "1"})
     deadline, victim = time.monotonic() + 300, None
@@ -119,11 +121,10 @@ def test_a_killed_generation_job_is_redone_to_the_same_result(built, tmp_path):
     assert victim is not None, "no generation job was seen running"
     os.kill(victim, signal.SIGKILL)
     assert run.wait(timeout=300) != 0                 # the run reports the failed job and stops
-    resumed = snakemake(tmp_path)
+    resumed = snakemake(tmp_path, *targets)
     assert resumed.returncode == 0, resumed.stdout[-3000:] + resumed.stderr[-3000:]
-    for model, decoding, n in (("tiny-s", "sampled", 4), ("tiny-m", "sampled", 2), ("tiny-s", "greedy", 1)):
-        path = Path("results") / "mini" / model / decoding / "generations.parquet"
-        again, first = pd.read_parquet(tmp_path / path), pd.read_parquet(built / path)
+    for target, (_, _, n) in zip(targets, runs):
+        again, first = pd.read_parquet(tmp_path / target), pd.read_parquet(built / target)
         assert again.groupby("task_id").size().eq(n).all() and len(again) == 4 * n
         pd.testing.assert_frame_equal(again.drop(columns="seconds"), first.drop(columns="seconds"))
 

@@ -287,5 +287,4 @@ def figure_report_labels(wildcards):
         shows = f"{PLAN.benchmark_title(figure.benchmark)}; {', '.join(PLAN.label(m) for m in figure.models)}"
     else:
         shows = ", ".join(PLAN.benchmark_title(e["benchmark"]) for e in PLAN.rankings())
-    # padded with a space (which HTML collapses) so that the report's text sort puts 2 before 10
-    return {"figure": f"Figure {int(wildcards.figure[3:]):2d}", "shows": shows}
+    return {"figure": f"Figure {wildcards.figure[3:]}", "shows": shows}
