@@ -156,6 +156,12 @@ def sittings(cluster, tmp_path_factory):
     killed.process.send_signal(signal.SIGKILL)
     killed.wait()
     cluster.run("scancel", "--name", killed.slurm_run_id())
+    # a cancelled job may still be cleaning up (Snakemake inside it removes the outputs of the
+    # jobs it was running): what the kill left is known once the queue holds none of them
+    deadline = time.monotonic() + 120
+    while cluster.run("squeue", "--noheader", "--name", killed.slurm_run_id()).strip():
+        assert time.monotonic() < deadline, "cancelled jobs still in the queue after 120 s"
+        time.sleep(1)
     after_kill = finished_outputs(path)
     unlock = Sitting(path, "2-unlock", "--unlock", *args, env=cluster.env)   # the lock a kill -9 leaves
     assert unlock.wait() == 0, unlock.output[-3000:]
