@@ -9,10 +9,13 @@ sequences, ready to be appended to the original HumanEval prompt.
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from pathlib import Path
 
-from budget_realloc.benchmarks import truncate_at_stop
+from budget_realloc.benchmarks import load_problems, truncate_at_stop
 from budget_realloc.benchmarks.humaneval import STOP
+from budget_realloc.execution.evaluate import read_samples
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 FOLDER = DATA / "generations" / "codet_codegen16B_humaneval"
@@ -34,3 +37,15 @@ def codegen_samples() -> list[dict]:
 
 def humaneval_path() -> Path:
     return DATA / "HumanEval.jsonl.gz"
+
+
+def evaluation_input(samples: list[dict]):
+    """(samples frame, problems by task id) as ``evaluate`` takes them, read the way the
+    ``evaluate`` CLI reads a samples.jsonl."""
+    with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as handle:
+        handle.write("".join(json.dumps(s) + "\n" for s in samples))
+    problems = {p.task_id: p for p in load_problems("humaneval", str(humaneval_path()))}
+    try:
+        return read_samples(handle.name, problems), problems
+    finally:
+        os.unlink(handle.name)

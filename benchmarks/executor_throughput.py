@@ -17,15 +17,13 @@ import csv
 import gzip
 import json
 import os
-import tempfile
 import time
 from pathlib import Path
 
-from codet_samples import codegen_samples, humaneval_path
+from codet_samples import codegen_samples, evaluation_input, humaneval_path
 from human_eval_baseline import check_all
 
-from budget_realloc.benchmarks import load_problems
-from budget_realloc.execution.evaluate import evaluate, read_samples
+from budget_realloc.execution.evaluate import evaluate
 
 
 def run_human_eval(samples: list[dict], workers: int, timeout: float) -> tuple[list[bool], list[str], float]:
@@ -48,11 +46,7 @@ def main() -> None:
     args = parser.parse_args()
 
     samples = codegen_samples()[:args.limit]
-    with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as handle:
-        handle.write("".join(json.dumps(s) + "\n" for s in samples))
-    problems = {p.task_id: p for p in load_problems("humaneval", str(humaneval_path()))}
-    frame = read_samples(handle.name, problems)
-    os.unlink(handle.name)
+    frame, problems = evaluation_input(samples)
 
     from budget_realloc.execution.job import Limits, TimePolicy
 

@@ -9,16 +9,13 @@ limits count CPU time, so the verdicts should not move; any sample that changes 
 from __future__ import annotations
 
 import argparse
-import json
 import multiprocessing
 import os
-import tempfile
 import time
 
-from codet_samples import codegen_samples, humaneval_path
+from codet_samples import codegen_samples, evaluation_input
 
-from budget_realloc.benchmarks import load_problems
-from budget_realloc.execution.evaluate import evaluate, read_samples
+from budget_realloc.execution.evaluate import evaluate
 from budget_realloc.execution.job import Limits, TimePolicy
 
 
@@ -33,11 +30,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count())
     args = parser.parse_args()
     samples = codegen_samples()[:args.limit]
-    with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as handle:
-        handle.write("".join(json.dumps(s) + "\n" for s in samples))
-    problems = {p.task_id: p for p in load_problems("humaneval", str(humaneval_path()))}
-    frame = read_samples(handle.name, problems)
-    os.unlink(handle.name)
+    frame, problems = evaluation_input(samples)
     limits, policy = Limits(timeout_s=3.0), TimePolicy()
 
     began = time.perf_counter()
