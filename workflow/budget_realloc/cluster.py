@@ -64,7 +64,9 @@ def uses_gpu(device: str) -> bool:
 
 
 def dtype_bytes(dtype: str, device: str) -> int:
-    """Bytes per weight, as budget_realloc.hf.resolve_dtype chooses the dtype."""
+    """Bytes per weight.  ``auto`` is bf16 on a GPU, as budget_realloc.hf.resolve_dtype chooses;
+    on a CPU it is float32 unless the node has bf16 instructions, which planning cannot see, so
+    the larger is assumed."""
     if dtype == "auto":
         return 2 if uses_gpu(device) else 4
     return {"float32": 4, "bfloat16": 2, "float16": 2}[dtype]
