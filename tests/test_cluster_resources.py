@@ -55,8 +55,10 @@ def test_an_execution_shard_holds_memory_for_every_worker():
 
 def dry_run_jobs(*args) -> list[dict]:
     """Every job of a dry run through the SLURM profile: rule, wildcards, resources, and whether
-    it runs in a group (Snakemake indents a group's jobs)."""
-    run = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--profile", "workflow/profiles/slurm", *args],
+    it runs in a group (Snakemake indents a group's jobs).  ``--forceall``: the plan of a whole
+    run, whatever results/ already holds (command 1 of the README may have built it all)."""
+    run = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--forceall", "--profile", "workflow/profiles/slurm",
+                          *args],
                          cwd=REPO, capture_output=True, text=True)
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
     jobs = []

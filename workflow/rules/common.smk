@@ -88,14 +88,18 @@ def generation_job(wildcards, threads):
 
 
 def scoring_job(scorer):
-    """A ranker's or verifier's forward passes over every sample of the generator on the benchmark."""
+    """A ranker's or verifier's forward passes over every sample of the generator on the benchmark.
+    A ranker runs a problem's prompt once for all its samples (budget_realloc.ranking.nll); the
+    verifier reads prompt and program together, sample by sample."""
 
     def job(wildcards, threads):
         sampling = PLAN.sampling(wildcards.benchmark, wildcards.model)
-        length = cluster.PROMPT_TOKENS + sampling["max_new_tokens"]
-        tokens = PLAN.num_problems(wildcards.benchmark) * sampling["n"] * length
+        n, new_tokens = sampling["n"], sampling["max_new_tokens"]
+        per_problem = (cluster.PROMPT_TOKENS + n * new_tokens if scorer == "ranker"
+                       else n * (cluster.PROMPT_TOKENS + new_tokens))
+        tokens = PLAN.num_problems(wildcards.benchmark) * per_problem
         return model_job(wildcards[scorer], config["device"], batch=config["ranking"]["batch_size"],
-                         new_tokens=sampling["max_new_tokens"], tokens=tokens, threads=threads)
+                         new_tokens=new_tokens, tokens=tokens, threads=threads)
 
     return job
 

@@ -64,8 +64,8 @@ class Server:
         self.private_tmp = False
         if self.uid is not None and isolation.private_mounts():
             try:
+                isolation.private_tmp(keep=isolation.interpreter_paths())
                 isolation.open_paths(isolation.interpreter_paths())
-                isolation.private_tmp()
                 self.private_tmp = True
             except OSError as error:
                 self.notes.append(f"mounts: {error}")

@@ -95,40 +95,42 @@ def private_mounts() -> bool:
 SHARED_WRITABLE = ("/tmp", "/var/tmp", "/dev/shm")
 
 
-def private_tmp(size: str = "1g") -> None:
+def private_tmp(keep: list[str], size: str = "1g") -> None:
     """Cover the world-writable directories with fresh tmpfs mounts (in our mount namespace):
-    a program can write there, as programs expect, but nothing it writes reaches the host's."""
+    a program can write there, as programs expect, but nothing it writes reaches the host's.
+    What ``keep`` needs there (an interpreter or checkout under /tmp) stays reachable."""
     for directory in SHARED_WRITABLE:
         if os.path.isdir(directory):
-            _mount("tmpfs", directory, "tmpfs", 0, f"mode=1777,size={size}")
+            _cover(directory, keep, f"mode=1777,size={size}")
 
 
 def open_paths(paths: list[str]) -> None:
-    """In our mount namespace, make ``paths`` reachable for other users.
-
-    Each closed directory on the way is covered with an empty tmpfs holding bind mounts of just
-    the entries that lead to ``paths``: everything else there stays out of sight.
-    """
-    import shutil
-    import tempfile
-
+    """In our mount namespace, make ``paths`` reachable for other users: each closed directory
+    on the way is covered so that only the entries leading to ``paths`` are in sight."""
     for directory in _closed_dirs(paths):
-        if os.stat(directory).st_mode & 0o001:
-            continue
-        prefix = directory.rstrip(os.sep) + os.sep
-        entries = sorted({p[len(prefix):].split(os.sep)[0] for p in paths if p.startswith(prefix)})
-        stage = tempfile.mkdtemp(prefix="budget-realloc-stage-")
-        for entry in entries:
-            source, staged = os.path.join(directory, entry), os.path.join(stage, entry)
-            os.mkdir(staged) if os.path.isdir(source) else open(staged, "w").close()
-            _mount(source, staged, None, MS_BIND | MS_REC)
-        _mount("tmpfs", directory, "tmpfs", 0, "mode=0755")
-        for entry in entries:
-            staged, target = os.path.join(stage, entry), os.path.join(directory, entry)
-            os.mkdir(target) if os.path.isdir(staged) else open(target, "w").close()
-            _mount(staged, target, None, MS_BIND | MS_REC)
-            _libc.umount2(staged.encode(), MNT_DETACH)
-        shutil.rmtree(stage, ignore_errors=True)
+        if not os.stat(directory).st_mode & 0o001:
+            _cover(directory, paths, "mode=0755")
+
+
+def _cover(directory: str, paths: list[str], options: str) -> None:
+    """Mount a fresh tmpfs (``options``) over ``directory`` holding bind mounts of just its
+    entries that lead to ``paths``.  The entries are held open (O_PATH) across the mount and
+    bound from /proc/self/fd, so no staging place is needed, not even when ``directory`` is
+    where one would stage (/tmp)."""
+    prefix = directory.rstrip(os.sep) + os.sep
+    entries = sorted({p[len(prefix):].split(os.sep)[0] for p in map(os.path.abspath, paths)
+                      if p.startswith(prefix)})
+    held = {entry: (os.open(os.path.join(directory, entry), os.O_PATH),
+                    os.path.isdir(os.path.join(directory, entry))) for entry in entries}
+    try:
+        _mount("tmpfs", directory, "tmpfs", 0, options)
+        for entry, (fd, is_dir) in held.items():
+            target = os.path.join(directory, entry)
+            os.mkdir(target) if is_dir else open(target, "w").close()
+            _mount(f"/proc/self/fd/{fd}", target, None, MS_BIND | MS_REC)
+    finally:
+        for fd, _ in held.values():
+            os.close(fd)
 
 
 def drop_privileges(uid: int) -> None:
