@@ -6,7 +6,6 @@ import copy
 import os
 import subprocess
 import sys
-import time
 
 import pytest
 import yaml
@@ -86,7 +85,7 @@ def test_a_fallback_runs_only_where_something_falls_back_to_it():
 
 @pytest.mark.parametrize("bad,needle", [("temprature: 0.7\n", "temprature"),
                                         ("benchmarks: {minieval: {n: {tiny-s: -3}}}\n", "-3")])
-def test_snakemake_rejects_a_bad_config_fast(tmp_path, bad, needle):
+def test_snakemake_rejects_a_bad_config_before_planning(tmp_path, bad, needle):
     merged = config("offline")
     overlay = yaml.safe_load(bad)
     if "benchmarks" in overlay:
@@ -95,13 +94,12 @@ def test_snakemake_rejects_a_bad_config_fast(tmp_path, bad, needle):
         merged.update(overlay)
     path = tmp_path / "bad.yaml"
     path.write_text(yaml.safe_dump(merged))
-    began = time.perf_counter()
     run = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--nolock", "--configfile", str(path)],
                          cwd=REPO, capture_output=True, text=True)
-    elapsed = time.perf_counter() - began
+    output = run.stdout + run.stderr
     assert run.returncode != 0
-    assert needle in run.stdout + run.stderr
-    assert elapsed < 10          # the issue asks < 2 s; CI machines vary, the message is what is checked
+    assert needle in output
+    assert "Building DAG" not in output   # rejected at start, before any planning (its speed: benchmarks/)
 
 
 @pytest.mark.parametrize("name,target,expect", [

@@ -1,0 +1,66 @@
+"""How fast a bad config is rejected: `snakemake -n` on a config with an unknown key.
+
+The workflow validates the config before it plans anything, so a typo costs the user the
+start-up of Snakemake and no more.  This script times, in one run and alternating, with
+the median of ``--repeats`` runs each:
+- ours: `snakemake -n` on config/offline.yaml plus the key ``temprature`` (rejected);
+- the floor: `snakemake --version`, Snakemake's own start-up, which no workflow can beat;
+- the baseline: `snakemake -n` on the valid config/offline.yaml, the planning a check that
+  ran later (in a rule, say) would make the user wait through before seeing the error.
+Prints the three medians and the ratios.  The issue asks for a rejection in under 2 s.
+
+    python benchmarks/config_rejection.py [--repeats 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def seconds(arguments: list[str], expect_ok: bool) -> float:
+    began = time.perf_counter()
+    run = subprocess.run([sys.executable, "-m", "snakemake", *arguments], cwd=REPO, capture_output=True, text=True)
+    elapsed = time.perf_counter() - began
+    if (run.returncode == 0) != expect_ok:
+        sys.exit(f"snakemake {' '.join(arguments)} exited {run.returncode}:\n{run.stdout}{run.stderr}")
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+
+    config = yaml.safe_load((REPO / "config" / "offline.yaml").read_text())
+    config["temprature"] = 0.7
+    with tempfile.TemporaryDirectory() as scratch:
+        bad = Path(scratch) / "bad.yaml"
+        bad.write_text(yaml.safe_dump(config))
+        runs = {"rejected (ours)": (["-n", "--nolock", "--configfile", str(bad)], False),
+                "start-up floor": (["--version"], True),
+                "valid dry run": (["-n", "--nolock"], True)}
+        times: dict[str, list[float]] = {name: [] for name in runs}
+        for _ in range(args.repeats):
+            for name, (arguments, expect_ok) in runs.items():
+                times[name].append(seconds(arguments, expect_ok))
+    median = {name: statistics.median(values) for name, values in times.items()}
+    for name, value in median.items():
+        print(f"{name:>16}: {value:6.2f} s  (median of {args.repeats})")
+    ours = median["rejected (ours)"]
+    print(f"rejection / start-up floor = {ours / median['start-up floor']:.2f}x; "
+          f"valid dry run / rejection = {median['valid dry run'] / ours:.2f}x; "
+          f"under 2 s: {'yes' if ours < 2 else 'no'}")
+
+
+if __name__ == "__main__":
+    main()
