@@ -119,7 +119,7 @@ def test_adversarial_program(executor, host_file, listener, name):
     verdict = executor.run_one(job)
     elapsed = time.monotonic() - began
     assert not verdict.passed, verdict
-    assert elapsed < LIMIT_S + 2, f"{name}: took {elapsed:.1f} s"
+    assert elapsed < LIMIT_S + 10, f"{name}: took {elapsed:.1f} s"   # cut off, not run forever; margin for slow CI
     uid = executor.isolation["uid"]
     if uid is not None:
         assert processes_of(uid) == [], f"{name}: processes left behind"
