@@ -83,17 +83,14 @@ def test_a_fallback_runs_only_where_something_falls_back_to_it():
     assert all(b != "minieval" for b, _ in plan.runs())
 
 
-@pytest.mark.parametrize("bad,needle", [("temprature: 0.7\n", "temprature"),
-                                        ("benchmarks: {minieval: {n: {tiny-s: -3}}}\n", "-3")])
-def test_snakemake_rejects_a_bad_config_before_planning(tmp_path, bad, needle):
-    merged = config("offline")
-    overlay = yaml.safe_load(bad)
-    if "benchmarks" in overlay:
-        merged["benchmarks"]["minieval"]["n"]["tiny-s"] = -3
-    else:
-        merged.update(overlay)
+@pytest.mark.parametrize("edit,needle", [(lambda c: c.update(temprature=0.7), "temprature"),
+                                         (lambda c: c["benchmarks"]["minieval"]["n"].update({"tiny-s": -3}), "-3")],
+                         ids=["unknown key", "negative n"])
+def test_snakemake_rejects_a_bad_config_before_planning(tmp_path, edit, needle):
+    bad = config("offline")
+    edit(bad)
     path = tmp_path / "bad.yaml"
-    path.write_text(yaml.safe_dump(merged))
+    path.write_text(yaml.safe_dump(bad))
     run = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--nolock", "--configfile", str(path)],
                          cwd=REPO, capture_output=True, text=True)
     output = run.stdout + run.stderr
