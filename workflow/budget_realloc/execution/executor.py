@@ -48,10 +48,11 @@ class Worker:
         line = stream.readline()
         return json.loads(line) if line else None
 
-    def run(self, job: Job) -> Verdict | None:
-        """The verdict, or None if the server died or hung (the caller replaces it)."""
+    def run(self, job: Job, message: bytes) -> Verdict | None:
+        """The verdict of ``job`` (sent as ``message``), or None if the server died or hung (the
+        caller replaces it)."""
         try:
-            self.process.stdin.write(json.dumps(job.to_message()).encode() + b"\n")
+            self.process.stdin.write(message)
             self.process.stdin.flush()
         except BrokenPipeError:
             return None
@@ -119,10 +120,10 @@ class Executor:
         self.isolation = first.isolation
         self._pools["light"].put(first)
 
-    def run_one(self, job: Job) -> Verdict:
+    def run_one(self, job: Job, message: bytes | None = None) -> Verdict:
         pool = self._pools["heavy" if job.preload else "light"]
         worker = pool.get()
-        verdict = worker.run(job)
+        verdict = worker.run(job, message or job.to_message())
         if verdict is None:
             pool.replace(worker)
             return Verdict("error", "SandboxLost", "the execution worker died or hung")
@@ -131,16 +132,19 @@ class Executor:
 
     def run(self, jobs: list[Job], desc: str = "execute") -> list[Verdict]:
         """Verdicts in the order of ``jobs``; each distinct job runs once."""
-        unique: dict[str, int] = {}
-        keys = [unique.setdefault(json.dumps(job.to_message(), sort_keys=True), len(unique))
-                for job in jobs]
-        distinct: list[Job] = [None] * len(unique)
-        for job, index in zip(jobs, keys):
-            distinct[index] = job
+        unique: dict[bytes, int] = {}
+        distinct: list[tuple[Job, bytes]] = []
+        keys = []
+        for job in jobs:
+            message = job.to_message()
+            index = unique.setdefault(message, len(unique))
+            if index == len(distinct):
+                distinct.append((job, message))
+            keys.append(index)
         with ThreadPoolExecutor(self.workers) as pool, \
                 tqdm(total=len(distinct), desc=desc, unit="program", mininterval=5) as bar:
-            def run(job):
-                verdict = self.run_one(job)
+            def run(item):
+                verdict = self.run_one(*item)
                 bar.update()
                 return verdict
 

@@ -44,15 +44,30 @@ def _error(error: BaseException) -> dict:
     return {"outcome": "error", "error_type": type(error).__name__, "detail": str(error)[:300]}
 
 
-def run_assert(program: str, tests: str, fd: int) -> None:
-    """HumanEval/MBPP: the program and then its tests, as one module; passed if it runs to the end.
+def compile_program(source: str):
+    """The code object of a program, or the error report of one that does not compile.
+
+    The fork server compiles before it forks: parsing runs none of the program's code, a
+    program that does not compile needs no process, and a program run once per test case
+    (APPS) is compiled once.  ``dont_inherit``: the program gets no ``__future__`` flag of
+    this module (``annotations`` would turn its annotations into strings).
+    """
+    try:
+        return _compile(source, "<program>", "exec", dont_inherit=True)
+    except Exception as error:     # SyntaxError, null bytes (ValueError), too deeply nested...
+        return _error(error)
+
+
+def run_assert(code, fd: int) -> None:
+    """HumanEval/MBPP: the program and then its tests, compiled as one module; passed if it
+    runs to the end.
 
     The module is not named ``__main__``, as in OpenAI's human-eval, so a completion's
     ``if __name__ == "__main__":`` demo code does not run.
     """
     namespace = {"__name__": "__program__", "__builtins__": builtins}
     try:
-        _exec(_compile(program + tests, "<program>", "exec"), namespace)
+        _exec(code, namespace)
     except AssertionError as error:
         _finish(fd, {"outcome": "failed", "error_type": "AssertionError", "detail": str(error)[:300]})
     except BaseException as error:  # SystemExit and KeyboardInterrupt too: the tests did not finish
@@ -60,11 +75,11 @@ def run_assert(program: str, tests: str, fd: int) -> None:
     _finish(fd, {"outcome": "passed"})
 
 
-def run_stdio(program: str, fd: int) -> None:
+def run_stdio(code, fd: int) -> None:
     """APPS standard-input problems: run as ``__main__``; the server compares what it printed."""
     namespace = {"__name__": "__main__", "__builtins__": builtins}
     try:
-        _exec(_compile(program, "<program>", "exec"), namespace)
+        _exec(code, namespace)
     except SystemExit as error:
         if error.code not in (None, 0):
             _finish(fd, {"outcome": "error", "error_type": "SystemExit", "detail": str(error.code)[:300]})
@@ -73,11 +88,11 @@ def run_stdio(program: str, fd: int) -> None:
     _finish(fd, {"outcome": "done"})
 
 
-def run_call(program: str, fn_name: str, args: list, fd: int) -> None:
+def run_call(code, fn_name: str, args: list, fd: int) -> None:
     """APPS call-based problems: call the function (or ``Solution().fn_name``) with one case's args."""
     namespace = {"__name__": "__program__", "__builtins__": builtins}
     try:
-        _exec(_compile(program, "<program>", "exec"), namespace)
+        _exec(code, namespace)
         owner = namespace.get("Solution")
         function = getattr(owner(), fn_name) if owner is not None and hasattr(owner, fn_name) \
             else namespace[fn_name]

@@ -9,6 +9,7 @@ limit), with the kind of error in ``error_type``.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from dataclasses import asdict, dataclass, field
@@ -86,11 +87,12 @@ class Job:
     def preload(self) -> tuple[str, ...]:
         return heavy_imports(self.program)
 
-    def to_message(self) -> dict:
-        message = asdict(self)
-        message["cases"] = [list(c) for c in self.cases]
-        message["preload"] = list(self.preload)
-        return message
+    def to_message(self) -> bytes:
+        """The job as the fork server reads it: one JSON line.  Equal jobs give equal bytes
+        (fields in a fixed order), so the line also serves as the job's identity."""
+        return json.dumps({"mode": self.mode, "program": self.program, "tests": self.tests,
+                           "cases": self.cases, "fn_name": self.fn_name, "limits": asdict(self.limits),
+                           "preload": self.preload}).encode() + b"\n"
 
 
 @dataclass(frozen=True)
