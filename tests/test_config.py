@@ -10,7 +10,9 @@ import sys
 import pytest
 import yaml
 
-from budget_realloc.config import ConfigError, Plan, load_yaml, validate_config
+from budget_realloc.config import ConfigError, load_yaml, validate_config
+from budget_realloc import specs
+from budget_realloc.plan import Plan
 from conftest import REPO
 
 
@@ -23,7 +25,7 @@ def in_repo(monkeypatch):
     monkeypatch.chdir(REPO)
 
 
-@pytest.mark.parametrize("name", ["offline", "config", "quickstart"])
+@pytest.mark.parametrize("name", ["offline", "config", "quickstart", "released"])
 def test_shipped_configs_validate(name):
     plan = Plan(validate_config(config(name)))
     assert plan.targets()
@@ -49,7 +51,7 @@ def test_paper_config_is_the_papers_setup():
     (lambda c: c["models"]["tiny-s"].update(dtype="bf16"), "models.tiny-s.dtype"),
     (lambda c: c["families"]["tiny"].append("tiny-xl"), "families.tiny names unknown model 'tiny-xl'"),
     (lambda c: c["benchmarks"]["minieval"].update(kind="apps"), "benchmarks.minieval.difficulty"),
-    (lambda c: c["figures"].update(fig7={"benchmark": "minieval", "family": "tiny"}), "fig7"),
+    (lambda c: c["figures"].update(fig8={"benchmark": "minieval", "family": "tiny"}), "fig8"),
     (lambda c: c["models"]["tiny-s"].update(build="resources/models/nope.json"), "models.tiny-s.build"),
     (lambda c: c["models"]["tiny-s"].update(paper="Code llama 7B"), "models.tiny-s.paper: the paper reports no model"),
     (lambda c: c["models"]["tiny-s"].update(paper="Llama-3 8B"), "models.tiny-s.paper: the paper's Table 1 has no row"),
@@ -136,6 +138,6 @@ def test_figures_charge_the_cost_model_the_config_names():
     measured_config["cost_model"] = "measured"
     measured = Plan(validate_config(measured_config))
     figure = next(f for f in paper.budget_figures() if f.figure == "fig2")
-    assert paper.budget_figure_spec("fig2")["costs"] == {m: f"results/costs/{m}.costs.json" for m in figure.models}
-    assert measured.budget_figure_spec("fig2")["costs"] == \
+    assert specs.budget_figure(paper, "fig2")["costs"] == {m: f"results/costs/{m}.costs.json" for m in figure.models}
+    assert specs.budget_figure(measured, "fig2")["costs"] == \
         {m: f"results/{figure.benchmark}/{m}/measured_costs.json" for m in figure.models}

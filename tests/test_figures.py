@@ -11,7 +11,10 @@ import pandas as pd
 import pytest
 
 from conftest import REPO
-from budget_realloc.config import Plan, load_yaml, validate_config
+from budget_realloc.config import load_yaml, validate_config
+from budget_realloc import specs
+from budget_realloc.costs import Costs
+from budget_realloc.plan import Plan
 from budget_realloc.reporting import budget_figure_from_spec
 
 PAPER = REPO / "resources" / "paper"
@@ -58,7 +61,7 @@ def paper_fed_figure(tmp_path, figure: str):
     """Plan ``figure`` of config/config.yaml, give every run the paper's own pass@k (Tables 2-4)
     and costs proportional to the paper's normalised Table 1 costs, and draw it."""
     plan = Plan(validate_config(load_yaml(REPO / "config" / "config.yaml")))
-    spec = json.loads(json.dumps(plan.budget_figure_spec(figure), sort_keys=True))   # as the rule passes it
+    spec = json.loads(json.dumps(specs.budget_figure(plan, figure), sort_keys=True))   # as the rule passes it
     for group in ("pass_at_k", "costs"):                  # the planned paths, under tmp_path
         spec[group] = {m: str(tmp_path / f) for m, f in spec[group].items()}
     values, costs = published(), table1()
@@ -73,8 +76,7 @@ def paper_fed_figure(tmp_path, figure: str):
         unit = costs[entry.get("paper_costs", entry["paper"])]
         cost_file = Path(spec["costs"][model])
         cost_file.parent.mkdir(parents=True, exist_ok=True)
-        cost_file.write_text(json.dumps({"flops_per_sample": unit["flops"] * 1e12,
-                                         "walltime_per_sample_s": unit["time"]}))
+        cost_file.write_text(json.dumps({"flops": unit["flops"] * 1e12, "seconds": unit["time"]}))
     fig = budget_figure_from_spec(spec, str(tmp_path / "f.pdf"), str(tmp_path / "f.png"))
     return fig, spec, plan
 
@@ -142,12 +144,12 @@ def test_stars_and_bands_are_at_the_runs_cost(fig2):
 
 def test_no_overlay_where_the_benchmark_or_model_is_not_the_papers():
     plan = Plan(validate_config(load_yaml(REPO / "config" / "offline.yaml")))
-    assert all(plan.budget_figure_spec(f.figure)["paper"] == {} for f in plan.budget_figures())
+    assert all(specs.budget_figure(plan, f.figure)["paper"] == {} for f in plan.budget_figures())
     config = load_yaml(REPO / "config" / "config.yaml")
     del config["benchmarks"]["humaneval"]["paper"]
     plan = Plan(validate_config(config))
-    assert plan.budget_figure_spec("fig2")["paper"] == {}
-    assert set(plan.budget_figure_spec("fig3")["paper"]) == {"codellama-7b", "codellama-13b",
+    assert specs.budget_figure(plan, "fig2")["paper"] == {}
+    assert set(specs.budget_figure(plan, "fig3")["paper"]) == {"codellama-7b", "codellama-13b",
                                                              "codellama-34b", "codellama-70b"}
 
 
@@ -156,7 +158,7 @@ def test_an_all_zero_run_reads_as_zero(tmp_path):
 
     zero = pd.DataFrame({"decoding": ["sampled"] * 4 + ["greedy"], "k": [1, 2, 3, 4, 1], "pass_at_k": 0.0,
                          "ci_low": 0.0, "ci_high": 0.0, "n": [4] * 4 + [1], "problems": 12})
-    fig = budget_figure(tables={"a": zero}, costs={"a": {"flops_per_sample": 1.0, "walltime_per_sample_s": None}},
+    fig = budget_figure(tables={"a": zero}, costs={"a": Costs(flops=1.0)},
                         labels={"a": "A"}, title="t", pdf=str(tmp_path / "z.pdf"), png=str(tmp_path / "z.png"))
     low, high = fig.axes[0].get_ylim()
     assert low < 0 < high and high >= 5                     # the zero line sits above the axis, not on it
@@ -185,5 +187,5 @@ def test_an_overlaid_model_without_a_table1_row_is_an_error():
     from budget_realloc.reporting import published
 
     with pytest.raises(InputError, match="no row 'Llama-3 8B'"):
-        published({"m": {"benchmark": "humaneval", "model": "Llama-3 8B", "costs": "Llama-3 8B"}})
-    assert published({"m": {"benchmark": "apps-interview", "model": "Llama-3 8B", "costs": "Code Llama 7B"}}) == {}
+        published({"m": {"benchmark": "humaneval", "model": "Llama-3 8B", "table1_row": "Llama-3 8B"}})
+    assert published({"m": {"benchmark": "apps-interview", "model": "Llama-3 8B", "table1_row": "Code Llama 7B"}}) == {}

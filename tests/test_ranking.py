@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 import torch
 
+from budget_realloc.costs import Costs
 from budget_realloc.hf import load_causal_lm, load_tokenizer
 from budget_realloc.io import write_json, write_parquet
 from budget_realloc.metrics import pass_at_k_curve
@@ -104,7 +105,7 @@ def test_rank_score_report_charges_generation_scoring_and_verifier(tmp_path):
                   tmp_path / "v.parquet", metadata={"seconds_per_sample": 1.0})
     write_json({"flops": 3e9}, tmp_path / "v.flops.json")
     for model, seconds, flops in (("small", 4.0, 1e9), ("large", 10.0, 5e9)):
-        write_json({"walltime_per_sample_s": seconds, "flops_per_sample": flops}, tmp_path / f"{model}.json")
+        Costs(flops=flops, seconds=seconds).write(tmp_path / f"{model}.json")
     spec = {"generations": str(tmp_path / "g.parquet"), "executions": str(tmp_path / "e.parquet"),
             "generator": "small", "nll": {r: str(tmp_path / f"{r}.parquet") for r in nll},
             "costs": {m: str(tmp_path / f"{m}.json") for m in nll}}

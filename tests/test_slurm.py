@@ -32,7 +32,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from budget_realloc.config import Plan, load_yaml, validate_config
+from budget_realloc.config import load_yaml, validate_config
+from budget_realloc.plan import Plan
 from conftest import REPO, SHARED_DATA
 from slurm_cluster import SlurmCluster, cannot_run
 

@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 import pandas as pd
 import pytest
 
-from budget_realloc.metrics.curves import pass_at_k_table
+from budget_realloc.metrics.curves import task_counts, pass_at_k_table
 from budget_realloc.reporting import passk_table_from_spec
 
 # per-problem (n, c) of two runs on one benchmark and one run on another
@@ -59,8 +59,8 @@ def written(tmp_path_factory):
     rows = []
     for (benchmark, model), counts in RUNS.items():
         path = tmp / f"{benchmark}-{model}.csv"
-        pass_at_k_table(executions(counts), resamples=10, seed=0).to_csv(path, index=False)
-        rows.append([benchmark, model, str(path)])
+        pass_at_k_table(task_counts(executions(counts)), resamples=10, seed=0).to_csv(path, index=False)
+        rows.append({"benchmark": benchmark, "model": model, "pass_at_k": str(path)})
     out = {ext: str(tmp / f"table2.{ext}") for ext in ("csv", "md", "tex", "html")}
     passk_table_from_spec({"rows": rows, "ks": KS, "caption": "Table 2: pass@k (%) on MiniEval & MBPP_x; -- where k > n/2."},
                           out["csv"], out["md"], out["tex"], out["html"])

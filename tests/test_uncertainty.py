@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from budget_realloc.costs import Costs
 from budget_realloc.metrics.bootstrap import percentile_band, resample_counts, resampled_means
-from budget_realloc.metrics.curves import budget_curves, pass_at_k_table
+from budget_realloc.metrics.curves import budget_curves, pass_at_k_table, task_counts
 from budget_realloc.reporting import crossover_from_spec
 
 
@@ -59,7 +60,7 @@ def test_band_width_matches_the_binomial_standard_error():
     """pass@1 of one sample per problem is a mean of Bernoulli(p): its 95% band is close to
     p_hat +- 1.96 sqrt(p_hat (1 - p_hat) / P)."""
     problems, solved = 400, 120
-    table = pass_at_k_table(executions([(1, 1)] * solved + [(1, 0)] * (problems - solved)),
+    table = pass_at_k_table(task_counts(executions([(1, 1)] * solved + [(1, 0)] * (problems - solved))),
                             resamples=4000, seed=1)
     row = table.iloc[0]
     half = 1.96 * math.sqrt(0.3 * 0.7 / problems)
@@ -71,7 +72,7 @@ def test_band_width_matches_the_binomial_standard_error():
 def test_identical_problems_give_a_band_of_zero_width_and_greedy_gets_one_too():
     greedy = pd.DataFrame({"task_id": [f"T/{t:03d}" for t in range(12)], "sample_id": 0,
                            "passed": [t < 3 for t in range(12)]})
-    table = pass_at_k_table(executions([(6, 2)] * 12), greedy, resamples=500, seed=0)
+    table = pass_at_k_table(task_counts(executions([(6, 2)] * 12)), task_counts(greedy), resamples=500, seed=0)
     sampled = table[table["decoding"] == "sampled"]
     expected = [float(exact_pass_at_k(6, 2, k)) for k in range(1, 7)]
     np.testing.assert_allclose(sampled["pass_at_k"], expected, atol=1e-14)
@@ -84,7 +85,7 @@ def test_identical_problems_give_a_band_of_zero_width_and_greedy_gets_one_too():
 def test_greedy_run_must_cover_the_same_tasks():
     greedy = pd.DataFrame({"task_id": ["T/000"], "sample_id": [0], "passed": [True]})
     with pytest.raises(ValueError, match="same tasks"):
-        pass_at_k_table(executions([(2, 1)] * 3), greedy, resamples=10, seed=0)
+        pass_at_k_table(task_counts(executions([(2, 1)] * 3)), task_counts(greedy), resamples=10, seed=0)
 
 
 # ----------------------------------------------------------------------------- crossover
@@ -106,8 +107,8 @@ COSTS = {"S": 1.0, "M": 2.0, "L": 4.0}
 @pytest.fixture(scope="module")
 def crossover_table(tmp_path_factory) -> pd.DataFrame:
     tmp = tmp_path_factory.mktemp("crossover")
-    tables = {m: pass_at_k_table(executions(c), resamples=2000, seed=42) for m, c in COUNTS.items()}
-    costs = {m: {"flops_per_sample": 1e12 * v, "walltime_per_sample_s": 0.5 * v} for m, v in COSTS.items()}
+    tables = {m: pass_at_k_table(task_counts(executions(c)), resamples=2000, seed=42) for m, c in COUNTS.items()}
+    costs = {m: Costs(flops=1e12 * v, seconds=0.5 * v) for m, v in COSTS.items()}
     budget_curves(tables, costs, np.array([1.0, 2.0, 4.0, 8.0])).to_csv(tmp / "budget.csv", index=False)
     crossover_from_spec({"curves": [{"benchmark": "bench", "family": "fam", "file": str(tmp / "budget.csv"),
                                      "models": list(COUNTS)}]}, str(tmp / "crossover.csv"))
@@ -137,9 +138,9 @@ def test_crossover_names_the_winner_known_by_hand(crossover_table):
 
 
 def test_exact_ties_go_to_the_model_listed_first_in_the_family(tmp_path):
-    same = pass_at_k_table(executions([(4, 1), (4, 3)]), resamples=100, seed=0)
+    same = pass_at_k_table(task_counts(executions([(4, 1), (4, 3)])), resamples=100, seed=0)
     # the curves file lists b first (the rule's JSON spec sorts names); the family says a, b
-    curves = budget_curves({"b": same, "a": same}, {m: {"flops_per_sample": 1.0, "walltime_per_sample_s": None}
+    curves = budget_curves({"b": same, "a": same}, {m: Costs(flops=1.0)
                                                     for m in "ab"}, np.array([1.0, 2.0]))
     curves.to_csv(tmp_path / "b.csv", index=False)
     crossover_from_spec({"curves": [{"benchmark": "x", "family": "f", "file": str(tmp_path / "b.csv"),

@@ -13,6 +13,7 @@ import os
 import sys
 
 from .errors import InputError, UserError
+from .generation.sample_files import READERS
 from .io import read_json, read_parquet, write_json, write_parquet
 
 
@@ -49,7 +50,8 @@ def cmd_prepare(a):
 
 # --------------------------------------------------------------------------- generation
 def cmd_generate(a):
-    from .generation import Sampling, generate_shard
+    from .generation.sampling import Sampling
+    from .generation.shard import generate_shard
 
     sampling = Sampling(a.temperature, a.top_p, a.max_new_tokens)
     frame = generate_shard(problems_path=a.problems, shard=a.shard, shard_size=a.shard_size, out=a.out,
@@ -59,29 +61,18 @@ def cmd_generate(a):
     print(f"{len(frame)} samples, {int(frame['finished'].sum())} finished -> {a.out}")
 
 
-# Provenance fields that add up over shards (the rest are the same in every shard).
-SUMMED_METADATA = ("wall_seconds", "new_tokens")
+def cmd_import(a):
+    from .generation.shard import import_generations
+
+    frame = import_generations(problems_path=a.problems, out=a.out, fmt=a.format, files=a.files, n=a.n,
+                               truncate=a.truncate, prompts=a.prompts)
+    print(f"{len(frame)} samples of {frame['task_id'].nunique()} tasks -> {a.out}")
 
 
 def cmd_gather(a):
-    """Concatenate shard files; with --problems and --n, prove no (task, sample) is missing or doubled."""
-    import pandas as pd
+    from .generation.shard import gather_shards
 
-    from .io import parquet_metadata
-
-    frame = pd.concat([read_parquet(p) for p in a.inputs], ignore_index=True)
-    shards = [parquet_metadata(p) for p in a.inputs]
-    metadata = {k: v for k, v in shards[0].items() if k != "shard"}
-    for key in SUMMED_METADATA:
-        if all(key in m for m in shards):
-            metadata[key] = sum(m[key] for m in shards)
-    if a.problems:
-        tasks = read_parquet(a.problems)["task_id"]
-        expected = pd.MultiIndex.from_product([tasks, range(a.n)], names=["task_id", "sample_id"])
-        got = pd.MultiIndex.from_frame(frame[["task_id", "sample_id"]])
-        if got.has_duplicates or not got.sort_values().equals(expected.sort_values()):
-            raise InputError(f"shards do not hold exactly {a.n} samples for each of {len(tasks)} tasks")
-    write_parquet(frame, a.out, metadata=metadata)
+    frame = gather_shards(a.inputs, a.out, a.problems, a.n, exact=not a.at_most)
     print(f"{len(frame)} rows from {len(a.inputs)} shards -> {a.out}")
 
 
@@ -99,7 +90,8 @@ def cmd_execute(a):
     limits = Limits(timeout_s=a.timeout, memory_mb=a.memory_mb, max_output_kb=a.max_output_kb,
                     max_processes=a.max_processes)
     frame = execute_shard(problems_path=a.problems, generations_path=a.generations, out=a.out,
-                          limits=limits, policy=_time_policy(a), workers=a.workers)
+                          limits=limits, policy=_time_policy(a), workers=a.workers, shard=a.shard,
+                          shard_size=a.shard_size)
     print(frame["status"].value_counts().to_string())
 
 
@@ -107,14 +99,14 @@ def cmd_evaluate(a):
     from .benchmarks import load_problems
     from .config import KIND_DEFAULTS
     from .execution.job import Limits
-    from .execution.evaluate import BENCHMARKS, evaluate, pass_at_k_report, read_samples
+    from .execution.evaluate import BENCHMARKS, evaluate, pass_at_k_report, read_samples_file
     from .io import write_text
 
     kind, difficulty = BENCHMARKS[a.benchmark]
     problems = {p.task_id: p for p in load_problems(kind, a.data, difficulty=difficulty)}
-    samples = read_samples(a.samples, problems)
+    samples = read_samples_file(a.samples, problems, a.format, a.prompts, a.truncate)
     timeout = a.timeout or KIND_DEFAULTS[kind].get("timeout_s", 10.0)
-    verdicts = evaluate(samples, problems, Limits(timeout_s=timeout), _time_policy(a), a.workers, a.truncate)
+    verdicts = evaluate(samples, problems, Limits(timeout_s=timeout), _time_policy(a), a.workers)
     write_text("".join(json.dumps(row) + "\n" for row in verdicts.to_dict("records")), a.out)
     tasks = verdicts["task_id"].nunique()
     print(f"{len(verdicts)} samples of {tasks}/{len(problems)} {a.benchmark} problems -> {a.out}")
@@ -147,18 +139,21 @@ def cmd_walltime(a):
 def cmd_costs(a):
     from .costs import measured_costs, model_costs
 
+    stated = _spec(a.stated) if a.stated else None
     if a.generations:
-        write_json(measured_costs(a.generations, read_json(a.flops)), a.out)
+        costs = measured_costs(a.generations, read_json(a.flops), stated)
     else:
-        write_json(model_costs(read_json(a.flops), read_json(a.walltime), a.paper_name), a.out)
+        costs = model_costs(read_json(a.flops), read_json(a.walltime) if a.walltime else None, a.paper_name, stated)
+    costs.write(a.out)
 
 
 # --------------------------------------------------------------------------- metrics
 def cmd_pass_at_k(a):
     from .io import write_csv
-    from .metrics.curves import pass_at_k_table
+    from .metrics.curves import pass_at_k_table, run_counts
 
-    table = pass_at_k_table(read_parquet(a.sampled), read_parquet(a.greedy) if a.greedy else None,
+    table = pass_at_k_table(run_counts(a.sampled, "sampled", a.model),
+                            run_counts(a.greedy, "greedy", a.model) if a.greedy else None,
                             resamples=a.resamples, seed=a.seed)
     write_csv(table, a.out)
     print(table.head(5).to_string())
@@ -171,9 +166,11 @@ def cmd_budget(a):
     from .metrics import log2_budget_grid
     from .metrics.curves import budget_curves
 
+    from .costs import Costs
+
     spec = _spec(a.spec)
     tables = {m: pd.read_csv(f) for m, f in spec["pass_at_k"].items()}
-    costs = {m: read_json(f) for m, f in spec["costs"].items()}
+    costs = {m: Costs.read(f) for m, f in spec["costs"].items()}
     grid = log2_budget_grid(spec["log2_min"], spec["log2_max"], spec["steps_per_octave"])
     write_csv(budget_curves(tables, costs, grid), a.out)
 
@@ -255,6 +252,12 @@ def cmd_table_passk(a):
     passk_table_from_spec(_spec(a.spec), a.csv, a.md, a.tex, a.html)
 
 
+def cmd_counts(a):
+    from .reporting import counts_from_spec
+
+    counts_from_spec(_spec(a.spec), a.out)
+
+
 def cmd_crossover(a):
     from .reporting import crossover_from_spec
 
@@ -312,10 +315,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", default="auto")
     p.add_argument("--batch-size", type=int, default=64)
 
+    p = command("import", cmd_import, "Generations made elsewhere, read from their files.")
+    for flag in ("--problems", "--out"):
+        p.add_argument(flag, required=True)
+    p.add_argument("--n", type=int, required=True, help="samples per problem: the first n in file order")
+    p.add_argument("--format", required=True, choices=sorted(READERS))
+    p.add_argument("--truncate", action="store_true", help="cut completions at the benchmark's stop sequences")
+    p.add_argument("--prompts", help="codet-jsonl: JSON Lines of {task_id, prompt} naming each prompt's task")
+    p.add_argument("files", nargs="+")
+
     p = command("gather", cmd_gather, "Concatenate shard files into one Parquet file.")
     p.add_argument("--out", required=True)
-    p.add_argument("--problems")
-    p.add_argument("--n", type=int)
+    p.add_argument("--problems", help="with --n: check that every task has its samples, each once")
+    p.add_argument("--n", type=int, help="samples per task")
+    p.add_argument("--at-most", action="store_true", help="tasks may have fewer than --n samples (made elsewhere)")
     p.add_argument("inputs", nargs="+")
 
     p = command("execute", cmd_execute, "Run every sample of a generations file against its tests.")
@@ -327,12 +340,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--max-output-kb", type=int, default=1024)
     p.add_argument("--max-processes", type=int, default=16)
     p.add_argument("--workers", type=int, default=1)
+    p.add_argument("--shard", type=int, help="only the samples of this shard of problems (with --shard-size)")
+    p.add_argument("--shard-size", type=int)
 
     p = command("evaluate", cmd_evaluate, "Verdicts and pass@k for samples generated elsewhere.")
     p.add_argument("--benchmark", required=True, choices=["humaneval", "mbpp", "apps-introductory",
                                                           "apps-interview", "apps-competition"])
     p.add_argument("--samples", required=True, help="samples.jsonl (task_id + completion or solution), "
                                                     "or the paper's JSON ({task_id: {samples: [{generation}]}})")
+    p.add_argument("--format", choices=sorted(READERS), help="the samples file's format (default: samples-jsonl "
+                                                             "or paper-json, told apart by the file)")
+    p.add_argument("--prompts", help="codet-jsonl: JSON Lines of {task_id, prompt} naming each prompt's task")
     p.add_argument("--out", required=True, help="verdicts, one JSON object per line")
     p.add_argument("--data", help="local benchmark file (default: the Hugging Face hub)")
     p.add_argument("--truncate", action="store_true", help="cut completions at the benchmark's stop sequences")
@@ -359,14 +377,17 @@ def build_parser() -> argparse.ArgumentParser:
                                     "or as measured in a generation run (--generations).")
     for flag in ("--flops", "--out"):
         p.add_argument(flag, required=True)
-    source = p.add_mutually_exclusive_group(required=True)
+    source = p.add_mutually_exclusive_group()
     source.add_argument("--walltime", help="the wall-time profile (the paper's constant cost)")
     source.add_argument("--generations", help="a gathered generations file (measured costs)")
-    p.add_argument("--paper-name")
+    p.add_argument("--paper-name", help="whose Table 1 time stands in where nothing better is known")
+    p.add_argument("--stated", help="JSON: seconds_per_sample, devices, source of generations made elsewhere")
 
-    p = command("pass-at-k", cmd_pass_at_k, "pass@k for every k from execution verdicts, with 95% bootstrap bands.")
-    p.add_argument("--sampled", required=True)
-    p.add_argument("--greedy")
+    p = command("pass-at-k", cmd_pass_at_k, "pass@k for every k from execution verdicts or per-problem counts, "
+                                            "with 95% bootstrap bands.")
+    p.add_argument("--sampled", required=True, help="executions.parquet, or a counts CSV (task_id, n, c)")
+    p.add_argument("--greedy", help="the greedy run's executions.parquet or counts CSV")
+    p.add_argument("--model", help="a counts CSV with a model column: this model's rows")
     p.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples of the problems")
     p.add_argument("--seed", type=int, default=0, help="seed of the bootstrap")
     p.add_argument("--out", required=True)
@@ -374,7 +395,8 @@ def build_parser() -> argparse.ArgumentParser:
     for name, func, text in (("budget", cmd_budget, "Budget curves of a family on one benchmark."),
                              ("rank-score", cmd_rank_score, "rank-score@k and its budget form per ranker."),
                              ("crossover", cmd_crossover, "The best model at each budget, its margin and "
-                                                          "whether the bands overlap.")):
+                                                          "whether the bands overlap."),
+                             ("counts", cmd_counts, "Per-problem sample and pass counts of every run on a benchmark.")):
         p = command(name, func, text)
         p.add_argument("--spec", required=True, help="JSON")
         p.add_argument("--out", required=True)

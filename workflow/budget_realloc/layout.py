@@ -18,6 +18,7 @@ EXECUTIONS_SHARD = SHARD.replace("{stage}", "executions")
 GENERATIONS = GATHERED.replace("{stage}", "generations")
 EXECUTIONS = GATHERED.replace("{stage}", "executions")
 PASS_AT_K = "results/{benchmark}/{model}/pass_at_k.csv"
+COUNTS = "results/{benchmark}/counts.csv"
 BUDGET = "results/{benchmark}/budget-{family}.csv"
 
 FLOPS = "results/costs/{model}.flops.json"

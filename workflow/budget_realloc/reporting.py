@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .costs import Costs, normalised
 from .errors import InputError
 from .figures import budget_figure, ranking_figure
-from .io import read_json, write_csv
-from .metrics import normalised_costs
+from .io import write_csv
 from .metrics.crossover import crossover
 from .paper import paper_costs
 from .paper import published_pass_at_k as paper_pass_at_k
@@ -20,10 +20,10 @@ def _tables(files: dict[str, str]) -> dict[str, pd.DataFrame]:
 
 def budget_figure_from_spec(spec: dict, pdf: str, png: str):
     """Figures 2-6, 10-11 (config.Plan.budget_figure_spec); returns the figure drawn."""
-    costs = {m: read_json(f) for m, f in spec["costs"].items()}
+    costs = {m: Costs.read(f) for m, f in spec["costs"].items()}
     tables = _tables({m: spec["pass_at_k"][m] for m in spec["models"]})
-    return budget_figure(tables=tables, costs=costs, labels=spec["labels"],
-                         title=spec["title"], pdf=pdf, png=png, paper=published(spec.get("paper", {})))
+    return budget_figure(tables=tables, costs=costs, labels=spec["labels"], title=spec["title"],
+                         notes=spec.get("notes", []), pdf=pdf, png=png, paper=published(spec.get("paper", {})))
 
 
 def published(names: dict[str, dict]) -> dict[str, dict]:
@@ -37,9 +37,9 @@ def published(names: dict[str, dict]) -> dict[str, dict]:
         points = paper_pass_at_k(name["benchmark"], name["model"])
         if not points:
             continue
-        row = paper_costs(name["costs"])
+        row = paper_costs(name["table1_row"])
         if row is None:
-            raise InputError(f"the paper's Table 1 has no row {name['costs']!r} for {model} "
+            raise InputError(f"the paper's Table 1 has no row {name['table1_row']!r} for {model} "
                              "(set paper_costs: to the model whose cost stands in)")
         out[model] = {"pass_at_k": points,
                       "costs": {"flops": float(row["flops_norm"]), "time": float(row["walltime_norm"])}}
@@ -49,26 +49,25 @@ def published(names: dict[str, dict]) -> dict[str, dict]:
 def ranking_figure_from_spec(spec: dict, pdf: str, png: str) -> None:
     panels = []
     for panel in spec["panels"]:
-        costs = {m: read_json(f) for m, f in panel["costs"].items()}
+        costs = {m: Costs.read(f) for m, f in panel["costs"].items()}
         scores = pd.read_csv(panel["rank_score"])
-        use_time = all(c["walltime_per_sample_s"] is not None for c in costs.values())
-        key = "walltime_per_sample_s" if use_time else "flops_per_sample"
-        scores["cost_per_sample"] = scores["time_cost_per_sample" if use_time else "flops_cost_per_sample"]
+        # the paper's axis is wall-time; where a model has no time cost, FLOPs (and the label says so)
+        budget_type = "time" if normalised(costs, "time") is not None else "flops"
+        scores["cost_per_sample"] = scores[f"{budget_type}_cost_per_sample"]
         panels.append({"title": panel["title"], "rank_scores": scores, "tables": _tables(panel["pass_at_k"]),
-                       "costs": normalised_costs({m: c[key] for m, c in costs.items()})})
+                       "costs": normalised(costs, budget_type), "budget_type": budget_type})
     ranking_figure(panels=panels, models=spec["models"], labels=spec["labels"], title=spec["title"], pdf=pdf, png=png)
 
 
 def cost_table_from_spec(spec: dict, csv: str, md: str, tex: str, html: str) -> None:
-    costs = {m: read_json(f) for m, f in spec["costs"].items()}
-    walltimes = {m: read_json(f) for m, f in spec["walltime"].items()}
-    frame = cost_table(spec["families"], costs, walltimes, spec["labels"])
+    costs = {m: Costs.read(f) for m, f in spec["costs"].items()}
+    frame = cost_table(spec["families"], costs, spec["labels"])
     write_table(frame, csv, md, tex, html, "Table 1: FLOPs and wall-time per sample, normalised to each "
                 "family's smallest model.", group="family")
 
 
 def passk_table_from_spec(spec: dict, csv: str, md: str, tex: str, html: str) -> None:
-    rows = [(benchmark, model, pd.read_csv(path)) for benchmark, model, path in spec["rows"]]
+    rows = [(row["benchmark"], row["model"], pd.read_csv(row["pass_at_k"])) for row in spec["rows"]]
     frame = pass_at_k_table(rows, spec["ks"])
     write_table(frame, csv, md, tex, html, spec["caption"], group="benchmark")
 
@@ -82,3 +81,13 @@ def crossover_from_spec(spec: dict, out: str) -> None:
         order = {model: index for index, model in enumerate(entry["models"])}
         frames.append(frame.sort_values("model", key=lambda m: m.map(order), kind="stable"))
     write_csv(crossover(pd.concat(frames, ignore_index=True)), out)
+
+
+def counts_from_spec(spec: dict, out: str) -> None:
+    """results/<benchmark>/counts.csv: per-problem (n, c) of every run executed on a benchmark,
+    the summary that stands in for the samples where they cannot be shipped."""
+    from .metrics.curves import run_counts
+
+    frames = [run_counts(run["executions"]).assign(model=run["model"], decoding=run["decoding"])
+              for run in spec["runs"]]
+    write_csv(pd.concat(frames, ignore_index=True)[["model", "decoding", "task_id", "n", "c"]], out)

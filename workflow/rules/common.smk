@@ -1,4 +1,9 @@
-"""Validate the config, derive the plan, and the helpers every rule file shares."""
+"""Validate the config, derive the plan, and the input functions every rule file shares.
+
+The logic lives in the package: budget_realloc.plan (runs, shards, targets) and
+budget_realloc.specs (what each figure, table and budget job reads); these functions only look
+things up for one job's wildcards.
+"""
 
 import json
 import shlex
@@ -12,38 +17,43 @@ from snakemake.utils import validate
 PACKAGE_ROOT = str(Path(workflow.basedir) / "workflow")
 sys.path.insert(0, PACKAGE_ROOT)
 
-from budget_realloc import cluster, layout, paper  # noqa: E402
-from budget_realloc.config import SCHEMA, ConfigError, Plan, validate_config  # noqa: E402
+from budget_realloc import cluster, layout, paper, specs  # noqa: E402
+from budget_realloc.config import SCHEMA, ConfigError, validate_config  # noqa: E402
+from budget_realloc.plan import Plan  # noqa: E402
 
 try:
     _checked = validate_config(config, SCHEMA)
+    validate(_checked, str(SCHEMA))
+    config.clear()
+    config.update(_checked)
+    PLAN = Plan(config)
 except ConfigError as error:
     raise WorkflowError(str(error)) from None
-validate(_checked, str(SCHEMA))
-config.clear()
-config.update(_checked)
-PLAN = Plan(config)
 for _name, _why in PLAN.dropped.items():
     logger.warning(f"benchmark {_name} left out: {_why}")
 
-# Rules call `budget-realloc`, the package's CLI, run from this checkout: with the interpreter
-# running Snakemake (whether or not its venv is activated), or a conda environment's python.
-_PYTHON = "python" if DeploymentMethod.CONDA in workflow.deployment_settings.deployment_method else sys.executable
-_CLI = (f'budget-realloc() {{ PYTHONPATH={shlex.quote(PACKAGE_ROOT)}${{PYTHONPATH:+:$PYTHONPATH}} '
-        f'{shlex.quote(_PYTHON)} -m budget_realloc "$@"; }}; ')
-shell.prefix(_CLI.replace("{", "{{").replace("}", "}}"))  # Snakemake formats the prefix too
+# Rules run the package's CLI from this checkout, with the interpreter running Snakemake
+# (whether or not its venv is activated) or a conda environment's python.
+shell.prefix(f"export PYTHONPATH={shlex.quote(PACKAGE_ROOT)}${{{{PYTHONPATH:+:$PYTHONPATH}}}}; ")  # formatted twice
+BUDGET_REALLOC = ("python" if DeploymentMethod.CONDA in workflow.deployment_settings.deployment_method
+                  else shlex.quote(sys.executable)) + " -m budget_realloc"
 LOGS = "results/logs"
 
 
+def _alternatives(names):
+    """A wildcard pattern matching exactly these names (and nothing, if there are none)."""
+    return "|".join(map(lambda s: s.replace(".", r"\."), names)) or "(?!x)x"
+
+
 wildcard_constraints:
-    benchmark="|".join(map(lambda s: s.replace(".", r"\."), PLAN.benchmarks)) or "^$",
+    benchmark=_alternatives(PLAN.benchmarks),
     model="[A-Za-z0-9][A-Za-z0-9._-]*",
     decoding="|".join(layout.DECODINGS),
     shard=r"\d{4}",
 
 
 def spec(obj) -> str:
-    """A JSON spec for the figure/table/budget subcommands (shell-quoted by {params.spec:q})."""
+    """A JSON spec for the subcommands that read many files (shell-quoted by {params.spec:q})."""
     return json.dumps(obj, sort_keys=True)
 
 
@@ -72,9 +82,9 @@ def short_jobs(group, compute, threads):
 
 
 def model_job(model, device, *, batch, new_tokens, tokens, threads):
-    spec = PLAN.model(model)
-    return cluster.model_job(spec.get("architecture") or spec.get("build"), dtype=spec["dtype"], device=device,
-                             batch=batch, new_tokens=new_tokens, tokens=tokens, threads=threads,
+    model_spec = PLAN.model(model)
+    return cluster.model_job(model_spec.get("architecture") or model_spec.get("build"), dtype=model_spec["dtype"],
+                             device=device, batch=batch, new_tokens=new_tokens, tokens=tokens, threads=threads,
                              cluster=config["cluster"])
 
 
@@ -129,13 +139,39 @@ def prepare_args(wildcards):
     return " ".join(f"--{key} {shlex.quote(str(value))}" for key, value in source.items() if value)
 
 
-# -------------------- generate
+# -------------------- generate / import
 def generation_params(wildcards):
     return PLAN.sampling(wildcards.benchmark, wildcards.model, wildcards.decoding)
 
 
 def shard_files(wildcards):
     return [fill(layout.SHARD, wildcards, shard=shard) for shard in PLAN.shards(wildcards.benchmark)]
+
+
+def sample_source(wildcards):
+    return PLAN.source(wildcards.benchmark, wildcards.model)
+
+
+def sample_files(wildcards):
+    """The files a run made elsewhere reads for this decoding (and CodeT's prompt file)."""
+    source = sample_source(wildcards)
+    read = list(source.files) if wildcards.decoding == "sampled" else [source.greedy]
+    return read + ([source.prompts] if source.prompts else [])
+
+
+def import_args(wildcards):
+    source = sample_source(wildcards)
+    read = list(source.files) if wildcards.decoding == "sampled" else [source.greedy]
+    return " ".join([f"--format {source.format}", *(["--truncate"] if source.truncate else []),
+                     *([f"--prompts {shlex.quote(source.prompts)}"] if source.prompts else []),
+                     *map(shlex.quote, read)])
+
+
+def shard_generations(wildcards):
+    """A shard's samples: its generation shard, or the whole file of a run made elsewhere."""
+    if PLAN.source(wildcards.benchmark, wildcards.model) is not None:
+        return fill(layout.GENERATIONS, wildcards)
+    return fill(layout.GENERATIONS_SHARD, wildcards)
 
 
 # -------------------- execute
@@ -151,9 +187,24 @@ def architecture_input(wildcards):
     return architecture if Path(architecture).is_file() else built_model_input(wildcards.model)
 
 
-def paper_costs_arg(wildcards):
+def cost_inputs(wildcards):
+    """A model's constant costs read its FLOPs and, for a model with weights here, its wall-time
+    profile; a model known only by its generations has its time stated in the config."""
+    inputs = {"flops": layout.FLOPS.format(model=wildcards.model)}
+    if "samples" not in PLAN.model(wildcards.model):
+        inputs["walltime"] = layout.WALLTIME.format(model=wildcards.model)
+    return inputs
+
+
+def cost_args(wildcards, input):
+    args = [f"--walltime {input.walltime}"] if "walltime" in input.keys() else []
     name = PLAN.paper_cost_name(wildcards.model)
-    return f"--paper-name {shlex.quote(name)}" if name else ""
+    if name:
+        args.append(f"--paper-name {shlex.quote(name)}")
+    stated = PLAN.model(wildcards.model).get("costs")
+    if stated:
+        args.append(f"--stated {shlex.quote(spec(stated))}")
+    return " ".join(args)
 
 
 # -------------------- metrics
@@ -162,93 +213,18 @@ def bootstrap_args(wildcards):
     return f"--resamples {settings['resamples']} --seed {settings['seed']}"
 
 
-def greedy_executions(wildcards):
-    if "greedy" not in PLAN.decodings():
-        return []
-    return fill(layout.EXECUTIONS, wildcards, decoding="greedy")
+def run_outcomes(wildcards):
+    """What a run's pass@k is computed from, per decoding: its verdicts, or published counts."""
+    source = PLAN.source(wildcards.benchmark, wildcards.model)
+    if source is not None and source.counts:
+        return {d: source.files[0] for d in PLAN.decodings(wildcards.benchmark, wildcards.model)}
+    return {d: fill(layout.EXECUTIONS, wildcards, decoding=d)
+            for d in PLAN.decodings(wildcards.benchmark, wildcards.model)}
 
 
-def family_pass_at_k(wildcards):
-    models = PLAN.family_on(wildcards.benchmark, wildcards.family)
-    return {m: layout.PASS_AT_K.format(benchmark=wildcards.benchmark, model=m) for m in models}
-
-
-def family_costs(wildcards):
-    return {m: PLAN.cost_file(wildcards.benchmark, m) for m in PLAN.family_on(wildcards.benchmark, wildcards.family)}
-
-
-# -------------------- rank
-def ranking_entry(wildcards):
-    for entry in PLAN.rankings():
-        if entry["benchmark"] == wildcards.benchmark and entry["generator"] == wildcards.model:
-            return entry
-    raise WorkflowError(f"no ranking of {wildcards.model} on {wildcards.benchmark} is configured")
-
-
-def rank_score_files(wildcards, with_verifier):
-    entry = ranking_entry(wildcards)
-    files = {
-        "generations": fill(layout.GENERATIONS, wildcards, decoding="sampled"),
-        "executions": fill(layout.EXECUTIONS, wildcards, decoding="sampled"),
-        "generator": entry["generator"],
-        "nll": {r: fill(layout.NLL, wildcards, ranker=r) for r in entry["rankers"]},
-        "costs": {m: PLAN.cost_file(wildcards.benchmark, m) for m in [entry["generator"], *entry["rankers"]]},
-    }
-    if with_verifier:
-        files["verifier"] = {"file": fill(layout.VERIFIER_SCORES, wildcards, verifier=entry["verifier"]),
-                             "flops": layout.FLOPS.format(model=entry["verifier"]),
-                             "nll_weight": config["ranking"]["verifier"]["nll_weight"]}
-    return files
-
-
-def rank_score_inputs(wildcards):
-    files = rank_score_files(wildcards, wildcards.variant == "verifier")
-    return [files["generations"], files["executions"], *files["nll"].values(), *files["costs"].values(),
-            *([files["verifier"]["file"], files["verifier"]["flops"]] if "verifier" in files else [])]
-
-
-# -------------------- figures
-BUDGET_FIGURES = {f.figure: f for f in PLAN.budget_figures()}
-
-
-NEVER = "(?!x)x"
-
-
-def budget_figure_inputs(wildcards):
-    files = PLAN.budget_figure_spec(wildcards.figure)
-    figure = BUDGET_FIGURES[wildcards.figure]
-    return [*files["pass_at_k"].values(), *files["costs"].values(),
-            layout.BUDGET.format(benchmark=figure.benchmark, family=figure.family),
-            *(map(str, paper.FILES) if files["paper"] else [])]
-
-
-RANKING_FIGURES = {"fig8": "nll", "fig9": "verifier"}
-
-
-def ranking_figure_spec(wildcards):
-    variant = RANKING_FIGURES[wildcards.figure]
-    entries = [e for e in PLAN.rankings() if variant == "nll" or e["verifier"]]
-    models = list(dict.fromkeys(m for e in entries for m in [e["generator"], *e["rankers"]]))
-    generator = entries[0]["generator"]
-    return {
-        "title": f"Figure {wildcards.figure[3:]}: ranking {PLAN.label(generator)}'s samples without unit tests"
-        + (" (NLL combined with a verifier)" if variant == "verifier" else " (mean NLL)"),
-        "models": models,          # the config's order (the JSON spec sorts dict keys)
-        "labels": {m: PLAN.label(m) for m in models},
-        "panels": [{
-            "title": PLAN.benchmark_title(e["benchmark"]),
-            "rank_score": layout.RANK_SCORE.format(benchmark=e["benchmark"], model=e["generator"], variant=variant),
-            "pass_at_k": {m: layout.PASS_AT_K.format(benchmark=e["benchmark"], model=m)
-                          for m in [e["generator"], *e["rankers"]] if m in PLAN.benchmark(e["benchmark"])["n"]},
-            "costs": {m: PLAN.cost_file(e["benchmark"], m) for m in [e["generator"], *e["rankers"]]},
-        } for e in entries],
-    }
-
-
-def ranking_figure_inputs(wildcards):
-    files = ranking_figure_spec(wildcards)
-    return [f for panel in files["panels"]
-            for f in [panel["rank_score"], *panel["pass_at_k"].values(), *panel["costs"].values()]]
+def pass_at_k_args(wildcards, input):
+    args = [f"--sampled {input.sampled}"] + ([f"--greedy {input.greedy}"] if "greedy" in input.keys() else [])
+    return " ".join(args + [f"--model {wildcards.model}", bootstrap_args(wildcards)])
 
 
 # -------------------- tables
@@ -260,35 +236,4 @@ def table_outputs(subcategory):
     return files
 
 
-def cost_table_spec(wildcards):
-    families = {f: config["families"][f] for f in config["tables"]["table1"]["families"]}
-    models = [m for members in families.values() for m in members]
-    return {"families": families, "labels": {m: PLAN.label(m) for m in models},
-            "costs": {m: layout.COSTS.format(model=m) for m in models},
-            "walltime": {m: layout.WALLTIME.format(model=m) for m in models}}
-
-
-def passk_table_spec(wildcards):
-    table = config["tables"][wildcards.table]
-    benchmarks = PLAN.passk_tables()[wildcards.table]
-    rows = [(PLAN.benchmark(b).get("label", b), PLAN.label(m), layout.PASS_AT_K.format(benchmark=b, model=m))
-            for b in benchmarks for family in table["families"] for m in PLAN.family_on(b, family)]
-    names = ", ".join(PLAN.benchmark(b).get("label", b) for b in benchmarks)
-    return {"rows": rows, "ks": table["ks"],
-            "caption": f"Table {wildcards.table[5:]}: pass@k (%) on {names}; -- where k > n/2."}
-
-
-def crossover_spec(wildcards):
-    return {"curves": [{"benchmark": b, "family": f, "file": layout.BUDGET.format(benchmark=b, family=f),
-                        "models": PLAN.family_on(b, f)} for b, f in PLAN.budget_curves()]}
-
-
-# -------------------- report
-def figure_report_labels(wildcards):
-    """What the report's list of figures shows beside each one."""
-    if wildcards.figure in BUDGET_FIGURES:
-        figure = BUDGET_FIGURES[wildcards.figure]
-        shows = f"{PLAN.benchmark_title(figure.benchmark)}; {', '.join(PLAN.label(m) for m in figure.models)}"
-    else:
-        shows = ", ".join(PLAN.benchmark_title(e["benchmark"]) for e in PLAN.rankings())
-    return {"figure": f"Figure {wildcards.figure[3:]}", "shows": shows}
+BUDGET_FIGURES = [f.figure for f in PLAN.budget_figures()]

@@ -14,7 +14,7 @@ rule flops:
     conda:
         "../../envs/models.yaml"
     shell:
-        "budget-realloc flops --architecture {params.architecture} --input-length {params.input_length}"
+        "{BUDGET_REALLOC} flops --architecture {params.architecture} --input-length {params.input_length}"
         " --out {output} > {log} 2>&1"
 
 
@@ -42,29 +42,29 @@ rule walltime:
         nodes=1,
     log:
         f"{LOGS}/costs/{{model}}.walltime.log",
+    wildcard_constraints:
+        model=_alternatives(PLAN.generated_models()),
     conda:
         "../../envs/models.yaml"
     shell:
-        "budget-realloc walltime --source {params.source} --prompts {input.prompts} --samples {params.samples}"
+        "{BUDGET_REALLOC} walltime --source {params.source} --prompts {input.prompts} --samples {params.samples}"
         " --new-tokens {params.new_tokens} --batch-sizes {params.batch_sizes} --device {params.device}"
         " --dtype {params.dtype} --seed {params.seed} --out {output} > {log} 2>&1"
 
 
 rule model_costs:
     input:
-        flops=layout.FLOPS,
-        walltime=layout.WALLTIME,
+        unpack(cost_inputs),
     output:
         layout.COSTS,
     params:
-        paper=paper_costs_arg,
+        sources=cost_args,
     log:
         f"{LOGS}/costs/{{model}}.costs.log",
     conda:
         "../../envs/execute.yaml"
     shell:
-        "budget-realloc costs --flops {input.flops} --walltime {input.walltime} {params.paper}"
-        " --out {output} > {log} 2>&1"
+        "{BUDGET_REALLOC} costs --flops {input.flops} {params.sources} --out {output} > {log} 2>&1"
 
 
 rule measured_costs:
@@ -73,9 +73,13 @@ rule measured_costs:
         flops=layout.FLOPS,
     output:
         layout.MEASURED_COSTS,
+    params:
+        stated=lambda wc: f"--stated {shlex.quote(spec(PLAN.model(wc.model)['costs']))}"
+        if "costs" in PLAN.model(wc.model) else "",
     log:
         f"{LOGS}/{{benchmark}}/{{model}}/measured_costs.log",
     conda:
         "../../envs/execute.yaml"
     shell:
-        "budget-realloc costs --flops {input.flops} --generations {input.generations} --out {output} > {log} 2>&1"
+        "{BUDGET_REALLOC} costs --flops {input.flops} --generations {input.generations} {params.stated}"
+        " --out {output} > {log} 2>&1"

@@ -4,11 +4,12 @@
 rule execute_shard:
     input:
         problems=layout.PROBLEMS,
-        generations=layout.GENERATIONS_SHARD,
+        generations=shard_generations,
     output:
         layout.EXECUTIONS_SHARD,
     params:
         limits=execution_limits,
+        shard_size=lambda wc: PLAN.benchmark(wc.benchmark)["shard_size"],
     group:
         short_jobs("execute", execution_job, config["execution"]["threads"])
     threads: config["execution"]["threads"]
@@ -20,8 +21,8 @@ rule execute_shard:
     conda:
         "../../envs/execute.yaml"
     shell:
-        "budget-realloc execute --problems {input.problems} --generations {input.generations}"
+        "{BUDGET_REALLOC} execute --problems {input.problems} --generations {input.generations}"
         " --timeout {params.limits[timeout]} --reference-factor {params.limits[reference_factor]}"
         " --min-timeout {params.limits[min_timeout_s]} --memory-mb {params.limits[memory_mb]}"
         " --max-output-kb {params.limits[max_output_kb]} --max-processes {params.limits[max_processes]}"
-        " --workers {threads} --out {output} > {log} 2>&1"
+        " --shard {wildcards.shard} --shard-size {params.shard_size} --workers {threads} --out {output} > {log} 2>&1"

@@ -1,34 +1,34 @@
-"""Figures 2-6, 10-11 (budget curves) and 8-9 (rankers), as PDF and PNG."""
+"""Figures 2-6, 10-11 and ours (budget curves) and 8-9 (rankers), as PDF and PNG."""
 
 rule budget_figure:
     input:
-        budget_figure_inputs,
+        lambda wc: specs.files(specs.budget_figure(PLAN, wc.figure)),
     output:
         pdf=layout.FIGURE.replace("{ext}", "pdf"),
         png=report(layout.FIGURE.replace("{ext}", "png"), caption="../report/budget_figure.rst",
                    category="Figures", subcategory="Budget: pass@k, pass_flops@f, pass_time@t",
-                   labels=figure_report_labels),
+                   labels=lambda wc: specs.figure_report_labels(PLAN, wc.figure)),
     params:
-        spec=lambda wc: spec(PLAN.budget_figure_spec(wc.figure)),
+        spec=lambda wc: spec(specs.budget_figure(PLAN, wc.figure)),
     wildcard_constraints:
-        figure="|".join(BUDGET_FIGURES) or NEVER,
+        figure=_alternatives(BUDGET_FIGURES),
     log:
         f"{LOGS}/figures/{{figure}}.log",
     conda:
         "../../envs/plot.yaml"
     shell:
-        "budget-realloc figure-budget --spec {params.spec:q} --pdf {output.pdf} --png {output.png} > {log} 2>&1"
+        "{BUDGET_REALLOC} figure-budget --spec {params.spec:q} --pdf {output.pdf} --png {output.png} > {log} 2>&1"
 
 
 rule ranking_figure:
     input:
-        ranking_figure_inputs,
+        lambda wc: specs.files(specs.ranking_figure(PLAN, wc.figure)),
     output:
         pdf=layout.FIGURE.replace("{ext}", "pdf"),
         png=report(layout.FIGURE.replace("{ext}", "png"), caption="../report/ranking_figure.rst",
-                   category="Figures", subcategory="Ranking without unit tests", labels=figure_report_labels),
+                   category="Figures", subcategory="Ranking without unit tests", labels=lambda wc: specs.figure_report_labels(PLAN, wc.figure)),
     params:
-        spec=lambda wc: spec(ranking_figure_spec(wc)),
+        spec=lambda wc: spec(specs.ranking_figure(PLAN, wc.figure)),
     wildcard_constraints:
         figure="fig8|fig9",
     log:
@@ -36,4 +36,4 @@ rule ranking_figure:
     conda:
         "../../envs/plot.yaml"
     shell:
-        "budget-realloc figure-ranking --spec {params.spec:q} --pdf {output.pdf} --png {output.png} > {log} 2>&1"
+        "{BUDGET_REALLOC} figure-ranking --spec {params.spec:q} --pdf {output.pdf} --png {output.png} > {log} 2>&1"

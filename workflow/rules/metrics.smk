@@ -1,35 +1,47 @@
-"""Metrics: pass@k per run with its bootstrap band, and the budget curves of each family on each benchmark."""
+"""Metrics: pass@k per run with its bootstrap band, the budget curves of each family on each
+benchmark, and every executed run's per-problem counts."""
 
 
 rule pass_at_k:
     input:
-        sampled=lambda wc: fill(layout.EXECUTIONS, wc, decoding="sampled"),
-        greedy=greedy_executions,
+        unpack(run_outcomes),
     output:
         layout.PASS_AT_K,
     params:
-        greedy=lambda wc, input: f"--greedy {input.greedy}" if input.greedy else "",
-        bootstrap=bootstrap_args,
+        args=pass_at_k_args,
     log:
         f"{LOGS}/{{benchmark}}/{{model}}/pass_at_k.log",
     conda:
         "../../envs/execute.yaml"
     shell:
-        "budget-realloc pass-at-k --sampled {input.sampled} {params.greedy} {params.bootstrap} --out {output}"
-        " > {log} 2>&1"
+        "{BUDGET_REALLOC} pass-at-k {params.args} --out {output} > {log} 2>&1"
 
 
 rule budget_curves:
     input:
-        pass_at_k=lambda wc: list(family_pass_at_k(wc).values()),
-        costs=lambda wc: list(family_costs(wc).values()),
+        lambda wc: specs.files(specs.budget_curves(PLAN, wc.benchmark, wc.family)),
     output:
         layout.BUDGET,
     params:
-        spec=lambda wc: spec({"pass_at_k": family_pass_at_k(wc), "costs": family_costs(wc), **config["budgets"]}),
+        spec=lambda wc: spec(specs.budget_curves(PLAN, wc.benchmark, wc.family)),
     log:
         f"{LOGS}/{{benchmark}}/budget-{{family}}.log",
     conda:
         "../../envs/execute.yaml"
     shell:
-        "budget-realloc budget --spec {params.spec:q} --out {output} > {log} 2>&1"
+        "{BUDGET_REALLOC} budget --spec {params.spec:q} --out {output} > {log} 2>&1"
+
+
+rule run_counts:
+    input:
+        lambda wc: specs.files(specs.counts(PLAN, wc.benchmark)),
+    output:
+        layout.COUNTS,
+    params:
+        spec=lambda wc: spec(specs.counts(PLAN, wc.benchmark)),
+    log:
+        f"{LOGS}/{{benchmark}}/counts.log",
+    conda:
+        "../../envs/execute.yaml"
+    shell:
+        "{BUDGET_REALLOC} counts --spec {params.spec:q} --out {output} > {log} 2>&1"

@@ -11,7 +11,7 @@ rule rank_nll:
     params:
         source=lambda wc: PLAN.model_source(wc.ranker),
         dtype=lambda wc: PLAN.model(wc.ranker)["dtype"],
-        batch_size=config.get("ranking", {}).get("batch_size", 16),
+        batch_size=lambda wc: config["ranking"]["batch_size"],
         device=config["device"],
     group:
         short_jobs("rank", scoring_job("ranker"), config["generation"]["threads"])
@@ -26,7 +26,7 @@ rule rank_nll:
     conda:
         "../../envs/models.yaml"
     shell:
-        "budget-realloc rank-nll --problems {input.problems} --generations {input.generations}"
+        "{BUDGET_REALLOC} rank-nll --problems {input.problems} --generations {input.generations}"
         " --source {params.source} --dtype {params.dtype} --device {params.device}"
         " --batch-size {params.batch_size} --out {output} > {log} 2>&1"
 
@@ -41,7 +41,7 @@ rule verify:
     params:
         source=lambda wc: PLAN.model_source(wc.verifier),
         dtype=lambda wc: PLAN.model(wc.verifier)["dtype"],
-        batch_size=config.get("ranking", {}).get("batch_size", 16),
+        batch_size=lambda wc: config["ranking"]["batch_size"],
         device=config["device"],
     group:
         short_jobs("rank", scoring_job("verifier"), config["generation"]["threads"])
@@ -56,18 +56,18 @@ rule verify:
     conda:
         "../../envs/models.yaml"
     shell:
-        "budget-realloc verify --problems {input.problems} --generations {input.generations}"
+        "{BUDGET_REALLOC} verify --problems {input.problems} --generations {input.generations}"
         " --source {params.source} --dtype {params.dtype} --device {params.device}"
         " --batch-size {params.batch_size} --out {output} > {log} 2>&1"
 
 
 rule rank_score:
     input:
-        rank_score_inputs,
+        lambda wc: specs.files(specs.rank_score(PLAN, wc.benchmark, wc.model, wc.variant)),
     output:
         layout.RANK_SCORE,
     params:
-        spec=lambda wc: spec(rank_score_files(wc, wc.variant == "verifier")),
+        spec=lambda wc: spec(specs.rank_score(PLAN, wc.benchmark, wc.model, wc.variant)),
     wildcard_constraints:
         variant="nll|verifier",
     log:
@@ -75,4 +75,4 @@ rule rank_score:
     conda:
         "../../envs/execute.yaml"
     shell:
-        "budget-realloc rank-score --spec {params.spec:q} --out {output} > {log} 2>&1"
+        "{BUDGET_REALLOC} rank-score --spec {params.spec:q} --out {output} > {log} 2>&1"

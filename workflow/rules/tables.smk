@@ -2,11 +2,11 @@
 
 rule cost_table:
     input:
-        lambda wc: [f for group in ("costs", "walltime") for f in cost_table_spec(wc)[group].values()],
+        lambda wc: specs.files(specs.cost_table(PLAN)),
     output:
         **table_outputs("Costs per sample (Table 1)"),
     params:
-        spec=lambda wc: spec(cost_table_spec(wc)),
+        spec=lambda wc: spec(specs.cost_table(PLAN)),
     wildcard_constraints:
         table="table1",
     log:
@@ -14,17 +14,17 @@ rule cost_table:
     conda:
         "../../envs/plot.yaml"
     shell:
-        "budget-realloc table-costs --spec {params.spec:q} --csv {output.csv} --md {output.md} --tex {output.tex}"
+        "{BUDGET_REALLOC} table-costs --spec {params.spec:q} --csv {output.csv} --md {output.md} --tex {output.tex}"
         " --html {output.html} > {log} 2>&1"
 
 
 rule passk_table:
     input:
-        lambda wc: [row[2] for row in passk_table_spec(wc)["rows"]],
+        lambda wc: specs.files(specs.passk_table(PLAN, wc.table)),
     output:
         **table_outputs("pass@k at the paper's k (Tables 2-4)"),
     params:
-        spec=lambda wc: spec(passk_table_spec(wc)),
+        spec=lambda wc: spec(specs.passk_table(PLAN, wc.table)),
     wildcard_constraints:
         table="table2|table3|table4",
     log:
@@ -32,21 +32,21 @@ rule passk_table:
     conda:
         "../../envs/plot.yaml"
     shell:
-        "budget-realloc table-passk --spec {params.spec:q} --csv {output.csv} --md {output.md} --tex {output.tex}"
+        "{BUDGET_REALLOC} table-passk --spec {params.spec:q} --csv {output.csv} --md {output.md} --tex {output.tex}"
         " --html {output.html} > {log} 2>&1"
 
 
 rule crossover:
     input:
-        lambda wc: [entry["file"] for entry in crossover_spec(wc)["curves"]],
+        lambda wc: specs.files(specs.crossover(PLAN)),
     output:
         report(layout.CROSSOVER, caption="../report/crossover.rst", category="Tables",
                subcategory="Best model per budget, with 95% bands"),
     params:
-        spec=lambda wc: spec(crossover_spec(wc)),
+        spec=lambda wc: spec(specs.crossover(PLAN)),
     log:
         f"{LOGS}/tables/crossover.log",
     conda:
         "../../envs/plot.yaml"
     shell:
-        "budget-realloc crossover --spec {params.spec:q} --out {output} > {log} 2>&1"
+        "{BUDGET_REALLOC} crossover --spec {params.spec:q} --out {output} > {log} 2>&1"

@@ -1,46 +1,126 @@
-"""Costs per sample: FLOPs (calflops at input length 128) and wall-time (best batch size), Table 1."""
+"""What one sample costs a model, in every budget type, and where each number came from.
+
+:class:`Costs` is the one form a cost takes between stages (``results/costs/<model>.costs.json``,
+``measured_costs.json``): FLOPs (calflops at the configured input length, Table 1), time (a
+wall-time profile measured here, a time stated in the config for generations made elsewhere,
+or the paper's Table 1), and tokens where they are known.  Time is charged in device-seconds:
+a model that occupies d accelerators for s seconds per sample costs d·s, so models spread over
+several devices are compared on what they hold.  Budgets compare models in units of the
+cheapest one (:func:`normalised`).
+"""
 
 from __future__ import annotations
 
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
 from ..paper import paper_costs
 
+BUDGET_TYPES = ("flops", "time")
 PAPER_WALLTIME_SAMPLES = 1000     # Table 1 times "a subset of ~1k examples"
 
 
-def model_costs(flops: dict, walltime: dict, paper_name: str | None) -> dict:
-    """One model's per-sample costs and where each came from.
+@dataclass(frozen=True)
+class Costs:
+    flops: float | None = None          # FLOPs per sample
+    flops_source: str = ""
+    seconds: float | None = None        # device-seconds per sample
+    seconds_source: str = ""
+    tokens: float | None = None         # tokens a sample cost (generated + its share of the prompt)
 
-    Wall-time is the profile measured here when there is one; otherwise the paper's published
-    Table 1 time stands in (so budgets in wall-time can still be drawn), marked as such; a model
-    with neither has no wall-time cost.
+    def of(self, budget_type: str) -> float | None:
+        """The cost of one sample in ``budget_type`` (flops | time), None where it is unknown."""
+        return {"flops": self.flops, "time": self.seconds}[budget_type]
+
+    def write(self, path: str | Path) -> None:
+        from ..io import write_json
+
+        write_json(asdict(self), path)
+
+    @classmethod
+    def read(cls, path: str | Path) -> "Costs":
+        return cls(**json.loads(Path(path).read_text()))
+
+
+def unit(costs: dict[str, Costs], budget_type: str) -> float | None:
+    """The unit of a budget axis: the cheapest model's cost of one sample (the paper's 'norm.'
+    columns divide by it), or None where some model's cost of this type is unknown (then no
+    budget of that type is drawn for these models)."""
+    raw = [c.of(budget_type) for c in costs.values()]
+    if not raw or any(v is None for v in raw):
+        return None
+    if any(not v > 0 for v in raw):
+        raise ValueError(f"costs per sample must be positive: {dict(zip(costs, raw))}")
+    return min(raw)
+
+
+def normalised(costs: dict[str, Costs], budget_type: str) -> dict[str, float] | None:
+    """Each model's cost per sample in :func:`unit`s, or None where the unit is unknown."""
+    scale = unit(costs, budget_type)
+    return None if scale is None else {model: c.of(budget_type) / scale for model, c in costs.items()}
+
+
+def model_costs(flops: dict, walltime: dict | None = None, paper_name: str | None = None,
+                stated: dict | None = None) -> Costs:
+    """One model's constant per-sample costs (``cost_model: paper``).
+
+    Time, first found: a wall-time profile measured here; a time ``stated`` in the config for
+    generations made elsewhere (seconds per sample on ``devices`` accelerators, and its source);
+    the paper's Table 1 time of ``paper_name``, marked as such.  A model with none has no time
+    cost, and no wall-time budget is drawn for its family.
     """
-    costs = {"flops_per_sample": flops["flops"], "flops_source": "calflops",
-             "walltime_per_sample_s": None, "walltime_source": None}
-    if walltime.get("measured"):
-        costs.update(walltime_per_sample_s=walltime["seconds_per_sample"], walltime_source="measured")
+    seconds, source = None, "not measured"
+    if walltime and not walltime.get("measured"):
+        source = f"not measured here: {walltime.get('reason', 'no profile')}"
+    if walltime and walltime.get("measured"):
+        seconds = walltime["seconds_per_sample"]
+        source = (f"measured: {walltime['samples']} samples on {walltime['device']}, "
+                  f"batch {walltime['batch_size']}")
+    elif stated:
+        devices = stated.get("devices", 1)
+        seconds = stated["seconds_per_sample"] * devices
+        source = f"stated: {stated['seconds_per_sample']:g} s on {devices} device(s) ({stated.get('source', 'config')})"
     elif paper_name and (row := paper_costs(paper_name)):
-        costs.update(walltime_per_sample_s=float(row["walltime_s"]) / PAPER_WALLTIME_SAMPLES,
-                     walltime_source="paper")
-    return costs
+        seconds = float(row["walltime_s"]) / PAPER_WALLTIME_SAMPLES
+        source = f"paper: Table 1, {paper_name} ({source})"
+    return Costs(flops=float(flops["flops"]), flops_source=f"calflops: {flops['input_length']} input tokens",
+                 seconds=seconds, seconds_source=source)
 
 
-def measured_costs(generations_path: str, flops: dict) -> dict:
+def measured_costs(generations_path: str, flops: dict, stated: dict | None = None) -> Costs:
     """Per-sample costs as a generation run actually spent them (``cost_model: measured``).
 
-    Wall-time: the run's generation time over its samples (from the shards' provenance).
     FLOPs: the profiled forward pass's FLOPs per token times the tokens a sample really cost —
-    its new tokens plus its share of the prompt, computed once for the problem's n samples.
+    its new tokens plus its share of the prompt, computed once for the problem's n samples (a
+    file made elsewhere may not give prompt lengths: then new tokens only, and the source says
+    so).  Time: the run's generation time over its samples, from the shards' provenance, or for
+    generations made elsewhere the time ``stated`` in the config.
     """
     from ..errors import InputError
     from ..io import parquet_metadata, read_parquet
 
     meta = parquet_metadata(generations_path)
-    if "wall_seconds" not in meta:
-        raise InputError(f"{generations_path}: no timing in its provenance (made by another tool?)")
     frame = read_parquet(generations_path)
+    if frame["n_new_tokens"].isna().any():
+        raise InputError(f"{generations_path}: some samples have no token count, so what they cost cannot be "
+                         "measured (use cost_model: paper)")
     samples_per_task = frame.groupby("task_id").size()
-    prompt_share = (frame["n_prompt_tokens"] / frame["task_id"].map(samples_per_task)).mean()
+    prompts_known = bool(frame["n_prompt_tokens"].notna().all())
+    prompt_share = (frame["n_prompt_tokens"] / frame["task_id"].map(samples_per_task)).mean() if prompts_known else 0.0
+    counted = "new and prompt tokens" if prompts_known else "new tokens (prompt lengths unknown)"
     tokens = float(frame["n_new_tokens"].mean() + prompt_share)
-    return {"flops_per_sample": flops["flops"] / flops["input_length"] * tokens, "flops_source": "measured",
-            "walltime_per_sample_s": meta["wall_seconds"] / len(frame), "walltime_source": "measured",
-            "tokens_per_sample": tokens}
+    flops_per_sample = flops["flops"] / flops["input_length"] * tokens
+    if "wall_seconds" in meta:
+        seconds, source = meta["wall_seconds"] / len(frame), f"measured: this run's generation of {len(frame)} samples"
+    elif stated:
+        costs = model_costs(flops, stated=stated)
+        seconds, source = costs.seconds, costs.seconds_source
+    else:
+        raise InputError(f"{generations_path}: no timing in its provenance and no time stated in the config "
+                         "(models.<name>.costs)")
+    return Costs(flops=flops_per_sample, flops_source=f"measured: calflops per token x {tokens:.1f} {counted}",
+                 seconds=seconds, seconds_source=source, tokens=tokens)
+
+
+__all__ = ["BUDGET_TYPES", "Costs", "measured_costs", "model_costs", "normalised", "unit"]

@@ -43,14 +43,15 @@ def load_problem_index(problems_path: str) -> dict[str, Problem]:
 
 
 def execute_frame(generations: pd.DataFrame, problems: dict[str, Problem], executor: Executor,
-                  limits: Limits, policy: TimePolicy, whole_program=None, desc: str = "execute") -> pd.DataFrame:
-    """Verdicts for the ``completion`` column (whole programs where ``whole_program`` says so)."""
+                  limits: Limits, policy: TimePolicy, desc: str = "execute") -> pd.DataFrame:
+    """Verdicts for the ``completion`` column (whole programs where the ``whole_program`` column,
+    if there is one, says so)."""
     unknown = sorted(set(generations["task_id"]) - set(problems))
     if unknown:
         raise InputError(f"generations name task ids the benchmark does not have: {unknown[:5]}")
     used = {t: problems[t] for t in pd.unique(generations["task_id"])}
     per_task = calibrated_limits(used, executor, limits, policy)
-    whole = whole_program if whole_program is not None else [False] * len(generations)
+    whole = generations["whole_program"] if "whole_program" in generations else [False] * len(generations)
     jobs = [job_for(problems[t], c, per_task[t], w)
             for t, c, w in zip(generations["task_id"], generations["completion"], whole)]
     verdicts = executor.run(jobs, desc=desc)
@@ -66,9 +67,15 @@ def execute_frame(generations: pd.DataFrame, problems: dict[str, Problem], execu
 
 
 def execute_shard(*, problems_path: str, generations_path: str, out: str, limits: Limits,
-                  policy: TimePolicy, workers: int = 1) -> pd.DataFrame:
+                  policy: TimePolicy, workers: int = 1, shard: int | None = None,
+                  shard_size: int | None = None) -> pd.DataFrame:
+    """The verdicts of a generations file, or of its samples of one shard of problems (a run
+    read from files made elsewhere is one file, executed shard by shard)."""
     problems = load_problem_index(problems_path)
     generations = read_parquet(generations_path)
+    if shard is not None:
+        tasks = list(problems)[shard * shard_size:(shard + 1) * shard_size]
+        generations = generations[generations["task_id"].isin(tasks)].reset_index(drop=True)
     with Executor(workers=workers) as executor:
         frame = execute_frame(generations, problems, executor, limits, policy, desc=f"execute {generations_path}")
         isolation = executor.isolation

@@ -17,8 +17,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..costs import Costs, normalised
 from ..metrics import normalised_costs
-from ..metrics.curves import BUDGET_TYPES, greedy_row, sampled_rows
+from ..metrics.curves import greedy_row, sampled_rows
 from .style import BAND_ALPHA, GREEDY_MARKER, PAPER_MARKER, colours, log2_axis, percent_ylim, save, setup
 
 PANELS = (("samples", "(a) k", "pass@k (%)"),
@@ -26,13 +27,15 @@ PANELS = (("samples", "(a) k", "pass@k (%)"),
           ("time", "(c) normalised wall-time", "pass_time@t (%)"))
 
 
-def budget_figure(*, tables: dict[str, pd.DataFrame], costs: dict[str, dict], labels: dict[str, str],
-                  title: str, pdf: str, png: str, paper: dict[str, dict] | None = None):
+def budget_figure(*, tables: dict[str, pd.DataFrame], costs: dict[str, Costs], labels: dict[str, str],
+                  title: str, pdf: str, png: str, paper: dict[str, dict] | None = None, notes: list[str] = ()):
     """Draw, save as PDF and PNG, and return the (closed) figure.
 
     ``tables``: model -> pass_at_k table (metrics.curves); ``costs``: model -> per-sample costs;
     ``paper``: model -> {"pass_at_k": {k: fraction}, "costs": {"flops": ..., "time": ...}} with
-    the paper's published pass@k and Table 1 normalised costs, for the models the paper ran.
+    the paper's published pass@k and Table 1 normalised costs, for the models the paper ran;
+    ``notes``: lines printed under the title (where counts came from).  Runs whose problems
+    have different numbers of samples say so there too.
     """
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
@@ -71,7 +74,11 @@ def budget_figure(*, tables: dict[str, pd.DataFrame], costs: dict[str, dict], la
     if paper:
         handles.append(Line2D([], [], ls="none", marker="o", markerfacecolor="none", markeredgecolor="gray",
                               markeredgewidth=1.4, label="published (Hassid et al.)"))
-    fig.suptitle(title)
+    notes = list(notes) + [f"{labels[m]}: {int(t['n'].iloc[0])} to {int(t['n_max'].iloc[0])} samples per problem, "
+                           f"so k stops at {int(t['n'].iloc[0]) // 2}" for m, t in tables.items()
+                           if "n_max" in t and (t["decoding"] == "sampled").any()
+                           and int(t["n_max"].iloc[0]) > int(t["n"].iloc[0])]
+    fig.suptitle(title + "".join(f"\n{note}" for note in notes), fontsize=12 if notes else None)
     fig.tight_layout()
     fig.legend(handles=handles, loc="upper center", ncol=min(len(handles), 7), bbox_to_anchor=(0.5, 0.0),
                frameon=False)
@@ -79,7 +86,7 @@ def budget_figure(*, tables: dict[str, pd.DataFrame], costs: dict[str, dict], la
     return fig
 
 
-def _unit_costs(budget_type: str, models: list[str], costs: dict[str, dict], paper: dict[str, dict]):
+def _unit_costs(budget_type: str, models: list[str], costs: dict[str, Costs], paper: dict[str, dict]):
     """Cost of one sample per model on this panel's x axis, for the run and for the paper.
 
     The paper's normalised costs are renormalised to the cheapest model the paper ran among
@@ -88,11 +95,11 @@ def _unit_costs(budget_type: str, models: list[str], costs: dict[str, dict], pap
     """
     if budget_type == "samples":
         return {m: 1.0 for m in models}, {m: 1.0 for m in paper}
-    raw = {m: costs[m][BUDGET_TYPES[budget_type]] for m in models}
-    if any(v is None for v in raw.values()):
+    unit = normalised({m: costs[m] for m in models}, budget_type)
+    if unit is None:
         return None, {}
     published = {m: entry["costs"][budget_type] for m, entry in paper.items()}
-    return normalised_costs(raw), normalised_costs(published) if published else {}
+    return unit, normalised_costs(published) if published else {}
 
 
 def _draw_model(ax, model: str, table: pd.DataFrame, cost: float, colour, label: str) -> list[float]:

@@ -41,8 +41,9 @@ def ranking_figure(*, panels: list[dict], models: list[str], labels: dict[str, s
             for value, marker in marks:
                 ax.scatter([cost], [100 * value], color=colour[model], **marker)
                 drawn.append(100 * value)
-        log2_axis(ax, "normalised wall-time")
-        ax.set_ylabel("rank-score_time@t (%)")
+        timed = panel["budget_type"] == "time"
+        log2_axis(ax, "normalised wall-time" if timed else "normalised FLOPs")
+        ax.set_ylabel("rank-score_time@t (%)" if timed else "rank-score_flops@f (%)")
         percent_ylim(ax, drawn)
         ax.set_title(panel["title"])
         ax.legend(fontsize=8, title="star: greedy, circle: top-p pass@1", title_fontsize=8)

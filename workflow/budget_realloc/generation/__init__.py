@@ -1,6 +1,6 @@
-"""Generation: n samples (or one greedy decode) per problem, one shard of problems per job."""
+"""Generation: n samples (or one greedy decode) per problem, one shard of problems per job, or
+samples generated elsewhere read from files.
 
-from .sampling import Sampling
-from .shard import generate_shard
-
-__all__ = ["Sampling", "generate_shard"]
+Import from the submodules (``shard``, ``sampling``, ``sample_files``): the readers of sample
+files must not pull in torch.
+"""

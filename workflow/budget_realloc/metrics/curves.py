@@ -9,11 +9,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .budget import at_budget, normalised_costs
+from ..errors import InputError
+from ..costs import BUDGET_TYPES, Costs, normalised
+from .budget import at_budget
 from .bootstrap import percentile_band, resample_counts, resampled_means
 from .pass_at_k import pass_at_k_curve
 
-BUDGET_TYPES = {"flops": "flops_per_sample", "time": "walltime_per_sample_s"}
 BUDGET_COLUMNS = ["model", "budget_type", "budget", "cost_per_sample", "k", "score", "score_low", "score_high"]
 
 
@@ -27,31 +28,46 @@ def task_counts(executions: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"n": grouped.size(), "c": grouped.sum().astype(int)}).reset_index()
 
 
+def run_counts(path: str, decoding: str = "sampled", model: str | None = None) -> pd.DataFrame:
+    """Per-task counts of one run: from its verdicts (``executions.parquet``), or from a counts
+    CSV of published results (rows of ``model`` and ``decoding`` where the file has such columns)."""
+    if str(path).endswith(".parquet"):
+        from ..io import read_parquet
+
+        return task_counts(read_parquet(path))
+    from ..generation.sample_files import read_counts
+
+    return read_counts(path, model=model, decoding=decoding)
+
+
 def pass_at_k_table(sampled: pd.DataFrame, greedy: pd.DataFrame | None = None, *,
                     resamples: int, seed: int) -> pd.DataFrame:
-    """pass@k for every k <= n of the sampled run and the greedy run's pass@1, each with its
-    95% bootstrap band over problems (metrics.bootstrap; ``resamples`` draws from ``seed``).
+    """pass@k for every k up to the smallest n of the sampled run, and the greedy run's pass@1,
+    each with its 95% bootstrap band over problems (metrics.bootstrap; ``resamples`` draws from
+    ``seed``).
 
-    Columns: decoding, k, pass_at_k, ci_low, ci_high (fractions), n, problems.
+    ``sampled`` and ``greedy`` are per-task counts (:func:`task_counts`: task_id, n, c).  A
+    problem may have fewer samples than the others (generations made elsewhere): each keeps its
+    own n in the estimator, and k stops at the smallest.
+    Columns: decoding, k, pass_at_k, ci_low, ci_high (fractions), n (the smallest n), n_max, problems.
     """
-    counts = task_counts(sampled)
-    if counts["n"].nunique() != 1:
-        raise ValueError(f"every task needs the same number of samples; got {sorted(counts['n'].unique())}")
-    n = int(counts["n"].iloc[0])
+    counts = sampled.sort_values("task_id", kind="stable").reset_index(drop=True)
+    n = int(counts["n"].min())
     per_problem = pass_at_k_curve(counts["n"], counts["c"], n)
     draws = resample_counts(len(counts), resamples, seed)
     low, high = percentile_band(resampled_means(per_problem, draws))
     frame = pd.DataFrame({"decoding": "sampled", "k": np.arange(1, n + 1), "pass_at_k": per_problem.mean(axis=0),
-                          "ci_low": low, "ci_high": high, "n": n, "problems": len(counts)})
+                          "ci_low": low, "ci_high": high, "n": n, "n_max": int(counts["n"].max()),
+                          "problems": len(counts)})
     if greedy is not None:
-        greedy_counts = task_counts(greedy)
+        greedy_counts = greedy.sort_values("task_id", kind="stable").reset_index(drop=True)
         if not greedy_counts["task_id"].equals(counts["task_id"]):
-            raise ValueError("the greedy run must cover the same tasks as the sampled run")
-        low, high = percentile_band(resampled_means(greedy_counts["c"] / greedy_counts["n"], draws))
+            raise InputError("the greedy run must cover the same tasks as the sampled run")
+        rate = greedy_counts["c"] / greedy_counts["n"]
+        low, high = percentile_band(resampled_means(rate, draws))
         frame = pd.concat([frame, pd.DataFrame([{
-            "decoding": "greedy", "k": 1, "pass_at_k": float(greedy_counts["c"].mean()),
-            "ci_low": float(low), "ci_high": float(high), "n": 1, "problems": len(greedy_counts)}])],
-            ignore_index=True)
+            "decoding": "greedy", "k": 1, "pass_at_k": float(rate.mean()), "ci_low": float(low),
+            "ci_high": float(high), "n": 1, "n_max": 1, "problems": len(greedy_counts)}])], ignore_index=True)
     return frame
 
 
@@ -67,7 +83,7 @@ def greedy_row(table: pd.DataFrame) -> pd.Series | None:
     return greedy.iloc[0] if len(greedy) else None
 
 
-def budget_curves(tables: dict[str, pd.DataFrame], costs: dict[str, dict], grid: np.ndarray) -> pd.DataFrame:
+def budget_curves(tables: dict[str, pd.DataFrame], costs: dict[str, Costs], grid: np.ndarray) -> pd.DataFrame:
     """pass_flops@f and pass_time@t of each model at each budget of ``grid`` (Eq. 2-3), with the
     95% band read off the pass@k band at the same k.
 
@@ -77,11 +93,10 @@ def budget_curves(tables: dict[str, pd.DataFrame], costs: dict[str, dict], grid:
     Columns: BUDGET_COLUMNS.
     """
     rows = []
-    for budget_type, key in BUDGET_TYPES.items():
-        raw = {m: costs[m][key] for m in tables}
-        if any(v is None for v in raw.values()):
+    for budget_type in BUDGET_TYPES:
+        unit = normalised({m: costs[m] for m in tables}, budget_type)
+        if unit is None:
             continue
-        unit = normalised_costs(raw)
         for model, table in tables.items():
             sampled = sampled_rows(table)
             score, k = at_budget(sampled["pass_at_k"], unit[model], grid)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..costs import Costs, unit
 from ..io import parquet_metadata, read_json, read_parquet
 from .scores import rank_score_table
 
@@ -23,10 +24,8 @@ def rank_score_report(spec: dict) -> pd.DataFrame:
     and optionally verifier {file, flops, nll_weight}: then each ranker is combined with it."""
     samples = read_parquet(spec["generations"])[["task_id", "sample_id", "finished"]].merge(
         read_parquet(spec["executions"])[["task_id", "sample_id", "passed"]], on=["task_id", "sample_id"])
-    costs = {m: read_json(f) for m, f in spec["costs"].items()}
-    walltime = {m: c["walltime_per_sample_s"] for m, c in costs.items()}
-    time_unit = min(walltime.values()) if None not in walltime.values() else None
-    flops_unit = min(c["flops_per_sample"] for c in costs.values())
+    costs = {m: Costs.read(f) for m, f in spec["costs"].items()}
+    time_unit, flops_unit = unit(costs, "time"), unit(costs, "flops")
     generator = spec["generator"]
     verifier = spec.get("verifier")
     verifier_s = parquet_metadata(verifier["file"]).get("seconds_per_sample", 0.0) if verifier else 0.0
@@ -35,9 +34,8 @@ def rank_score_report(spec: dict) -> pd.DataFrame:
     for ranker, path in spec["nll"].items():
         scored = samples.merge(read_parquet(path)[["task_id", "sample_id", "nll"]], on=["task_id", "sample_id"])
         scoring_s = parquet_metadata(path).get("seconds_per_sample", 0.0)
-        time_cost = (walltime[generator] + scoring_s + verifier_s) / time_unit if time_unit else np.nan
-        flops_cost = (costs[generator]["flops_per_sample"] + costs[ranker]["flops_per_sample"]
-                      + verifier_flops) / flops_unit
+        time_cost = (costs[generator].seconds + scoring_s + verifier_s) / time_unit if time_unit else np.nan
+        flops_cost = (costs[generator].flops + costs[ranker].flops + verifier_flops) / flops_unit
         name, column = ranker, "nll"
         if verifier:
             scored = scored.merge(read_parquet(verifier["file"])[["task_id", "sample_id", "log_p_correct"]],

@@ -4,37 +4,37 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..metrics import normalised_costs
+from ..costs import Costs, normalised
 from ..metrics.curves import reported_k_max
 from .render import write_table
 
 __all__ = ["cost_table", "pass_at_k_table", "write_table"]
 
 NOT_MEASURED = "not measured"
+# where a time cost is this run's own (a profile measured here, or stated with its source)
+OWN_TIMES = ("measured", "stated")
 
 
-def cost_table(families: dict[str, list[str]], costs: dict[str, dict], walltimes: dict[str, dict],
-               labels: dict[str, str]) -> pd.DataFrame:
-    """Table 1: FLOPs and wall-time per sample, raw and normalised to each family's smallest.
+def cost_table(families: dict[str, list[str]], costs: dict[str, Costs], labels: dict[str, str]) -> pd.DataFrame:
+    """Table 1: FLOPs and time per sample, raw and normalised to each family's smallest.
 
-    The wall-time columns show only a profile measured on this run's configured device; where
-    there is none they say so rather than borrowing a number.
+    The time columns show only a time of this run's own — measured here, or stated for
+    generations made elsewhere — never the paper's stand-in; the last column says where each
+    came from (or why there is none).
     """
     rows = []
     for family, models in families.items():
-        flops = normalised_costs({m: costs[m]["flops_per_sample"] for m in models})
-        measured = {m: walltimes[m] for m in models if walltimes[m].get("measured")}
-        times = normalised_costs({m: w["seconds"] for m, w in measured.items()}) if measured else {}
+        flops = normalised({m: costs[m] for m in models}, "flops")
+        own = {m: costs[m] for m in models if costs[m].seconds_source.startswith(OWN_TIMES)}
+        times = normalised(own, "time") if own else {}
         for model in models:
-            profile = measured.get(model)
             rows.append({
                 "family": family, "model": labels[model],
-                "FLOPs (T)": f"{costs[model]['flops_per_sample'] / 1e12:.4g}",
+                "FLOPs (T)": f"{costs[model].flops / 1e12:.4g}",
                 "FLOPs (norm.)": f"{flops[model]:.2f}",
-                "wall-time (s)": f"{profile['seconds']:.3g}" if profile else NOT_MEASURED,
-                "wall-time (norm.)": f"{times[model]:.2f}" if profile else NOT_MEASURED,
-                "timed on": f"{profile['samples']} samples, {profile['device']}, batch {profile['batch_size']}"
-                            if profile else walltimes[model].get("reason", ""),
+                "time per sample (s)": f"{costs[model].seconds:.3g}" if model in own else NOT_MEASURED,
+                "time (norm.)": f"{times[model]:.2f}" if model in own else NOT_MEASURED,
+                "time source": costs[model].seconds_source,
             })
     return pd.DataFrame(rows)
 
