@@ -23,6 +23,7 @@ from budget_realloc.metrics.extrapolation import (
     fit_ks,
     fit_power_law,
     power_law_pass_at_k,
+    predict,
 )
 from budget_realloc.metrics.pass_at_k import mean_pass_at_k
 
@@ -154,6 +155,8 @@ def test_extrapolate_table_is_tidy_and_its_points_are_the_fits():
                                power_law_pass_at_k(fit_power_law(fit_ks(16)[below], curve_b[below]), ks), rtol=1e-12)
     again = extrapolate(counts, ks, resamples=60, seed=9)
     pd.testing.assert_frame_equal(table, again)
+    for method, values in predict(np.full(50, 16), c, ks).items():
+        np.testing.assert_array_equal(values, a.loc[method, "predicted"])
     assert "model" not in extrapolate(counts.drop(columns="model").iloc[:50], ks, resamples=5, seed=0).columns
 
 

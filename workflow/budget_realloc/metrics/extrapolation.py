@@ -189,8 +189,9 @@ def fit_ks(n: int) -> np.ndarray:
     return np.unique(np.round(np.geomspace(1, n, steps)).astype(np.int64))
 
 
-def _predictions(n, c, ks, resamples: int, seed: int, level: float) -> dict[str, tuple]:
-    """method -> (prediction, low, high) at ``ks`` for one model's per-problem counts."""
+def _laws(n, c, ks) -> dict:
+    """method -> its pass@k at ``ks`` as a function of problem weights (a bootstrap draw; all ones
+    for the problems as they are), refitting the law on every call, for one model's counts."""
     n, c = _counts(n, c)
     _check_spread(n)
     ks = _ks(ks)
@@ -202,21 +203,21 @@ def _predictions(n, c, ks, resamples: int, seed: int, level: float) -> dict[str,
         pair_w = np.bincount(inverse, weights=weights, minlength=pair_n.size)
         return beta_binomial_pass_at_k(_fit_pairs(pair_n, pair_c, pair_w), pair_n, pair_c, ks, pair_w)
 
-    def power_law(curve):
+    def power_law(weights):
+        curve = resampled_means(per_problem, weights[None, :])[0]
         # Once every (drawn) problem has a pass, pass@k is 1: a miss rate of 0 that the law,
         # which only approaches 1, cannot pass through.  The points below 1 are fitted.
         below = curve < 1.0
         return power_law_pass_at_k(fit_power_law(curve_ks[below], curve[below]), ks)
 
-    draws = resample_counts(n.size, resamples, seed)
-    resampled_curves = resampled_means(per_problem, draws)
-    out = {}
-    for method, point, resampled in (
-            (BETA_BINOMIAL, beta_binomial(np.ones(n.size)), [beta_binomial(row) for row in draws]),
-            (POWER_LAW, power_law(per_problem.mean(axis=0)), [power_law(row) for row in resampled_curves])):
-        low, high = percentile_band(np.array(resampled), level)
-        out[method] = (point, low, high)
-    return out
+    return {BETA_BINOMIAL: beta_binomial, POWER_LAW: power_law}
+
+
+def predict(n, c, ks) -> dict[str, np.ndarray]:
+    """method -> pass@k at ``ks`` of both laws fitted to per-problem counts, without intervals
+    (the point values of :func:`extrapolate`)."""
+    problems = np.atleast_1d(np.asarray(n)).size
+    return {method: law(np.ones(problems)) for method, law in _laws(n, c, ks).items()}
 
 
 def extrapolate(counts: pd.DataFrame, ks, resamples: int, seed: int, level: float = LEVEL) -> pd.DataFrame:
@@ -233,9 +234,10 @@ def extrapolate(counts: pd.DataFrame, ks, resamples: int, seed: int, level: floa
     ks = _ks(ks)
     frames = []
     for model, group in groups:
-        for method, (predicted, low, high) in _predictions(group["n"], group["c"], ks, resamples, seed,
-                                                             level).items():
-            frame = pd.DataFrame({"method": method, "k": ks.astype(np.int64), "predicted": predicted,
+        draws = resample_counts(len(group), resamples, seed)
+        for method, law in _laws(group["n"], group["c"], ks).items():
+            low, high = percentile_band(np.array([law(row) for row in draws]), level)
+            frame = pd.DataFrame({"method": method, "k": ks.astype(np.int64), "predicted": law(np.ones(len(group))),
                                   "low": low, "high": high, "extrapolated": True})
             frames.append(frame if model is None else frame.assign(model=model)[["model"] + COLUMNS])
     return pd.concat(frames, ignore_index=True)
