@@ -110,7 +110,10 @@ def _fit_pairs(n: np.ndarray, c: np.ndarray, w: np.ndarray) -> BetaFit:
         return -loglik, -np.array([d_alpha * alpha, d_beta * beta])
 
     # TNC, not L-BFGS-B: the same optimum on these fits, but scipy's L-BFGS-B calls into BLAS,
-    # whose threads made this two-parameter fit ~15x slower on a machine busy with other work
+    # whose threads made this two-parameter fit ~15x slower on a machine busy with other work.
+    # TNC may end on "linear search failed" once at the optimum to machine precision (checked on
+    # bootstrap fits of real counts against a tight L-BFGS-B: parameters within 1e-6), so its
+    # success flag is not a verdict on the fit.
     result = minimize(negative, np.zeros(2), jac=True, method="TNC", bounds=[(-_LOG_BOUND, _LOG_BOUND)] * 2)
     alpha, beta = np.exp(result.x)
     return BetaFit(float(alpha), float(beta))
