@@ -90,7 +90,8 @@ def test_large_k_follows_the_derived_power_law_tail():
     miss = 1 - beta_pass_at_k(fit, ks)
     asymptote = np.exp(gammaln(fit.alpha + fit.beta) - gammaln(fit.beta)) * ks ** -fit.alpha
     np.testing.assert_allclose(miss, asymptote, rtol=1e-3)
-    assert np.all(np.diff(beta_binomial_pass_at_k(fit, [2000, 2000], [0, 3], np.unique(np.geomspace(1, 1e4, 30).round()))) > 0)
+    ks_grid = np.unique(np.geomspace(1, 1e4, 30).round())
+    assert np.all(np.diff(beta_binomial_pass_at_k(fit, [2000, 2000], [0, 3], ks_grid)) > 0)
 
 
 def test_power_law_fit_recovers_known_parameters():
@@ -102,7 +103,8 @@ def test_power_law_fit_recovers_known_parameters():
     assert fit.a == pytest.approx(-1.3, abs=0.06) and fit.b == pytest.approx(-0.45, abs=0.025)
     exact = fit_power_law(ks, np.exp(-1.3 * ks ** -0.45))
     assert (exact.a, exact.b) == (pytest.approx(-1.3, abs=1e-12), pytest.approx(-0.45, abs=1e-12))
-    assert power_law_pass_at_k(PowerLawFit(-1.3, -0.45), [1000])[0] == pytest.approx(math.exp(-1.3 * 1000 ** -0.45))
+    at_1000 = power_law_pass_at_k(PowerLawFit(-1.3, -0.45), [1000])[0]
+    assert at_1000 == pytest.approx(math.exp(-1.3 * 1000 ** -0.45))
 
 
 def test_beta_curve_fit_recovers_the_curve_it_is_drawn_from():
@@ -140,19 +142,20 @@ def test_extrapolate_table_is_tidy_and_its_points_are_the_fits():
     assert table["extrapolated"].all() and len(table) == 2 * 2 * 3
     assert (table["low"] <= table["predicted"]).all() and (table["predicted"] <= table["high"]).all()
     a = table[table["model"] == "a"].set_index("method")
-    np.testing.assert_allclose(a.loc["beta-binomial", "predicted"],
-                               beta_binomial_pass_at_k(fit_beta_binomial(np.full(50, 16), c), 16, c, ks), rtol=1e-10)
-    curve = mean_pass_at_k(np.full(50, 16), c)
+    beta_fit = fit_beta_binomial(np.full(50, 16), c)
+    np.testing.assert_allclose(a.loc["beta-binomial", "predicted"], beta_binomial_pass_at_k(beta_fit, 16, c, ks),
+                               rtol=1e-10)
+    curve = mean_pass_at_k(np.full(50, 16), c)[fit_ks(16) - 1]
     np.testing.assert_allclose(a.loc["power-law", "predicted"],
-                               power_law_pass_at_k(fit_power_law(fit_ks(16), curve[fit_ks(16) - 1]), ks), rtol=1e-12)
+                               power_law_pass_at_k(fit_power_law(fit_ks(16), curve), ks), rtol=1e-12)
     # b solves every problem by k = 16 (c >= 2 of 16 everywhere): its power law is fitted to the
     # points below coverage 1
     b = table[table["model"] == "b"].set_index("method")
     curve_b = mean_pass_at_k(np.full(50, 16), np.minimum(c + 2, 16))[fit_ks(16) - 1]
     below = curve_b < 1
     assert not below.all()
-    np.testing.assert_allclose(b.loc["power-law", "predicted"],
-                               power_law_pass_at_k(fit_power_law(fit_ks(16)[below], curve_b[below]), ks), rtol=1e-12)
+    law_b = fit_power_law(fit_ks(16)[below], curve_b[below])
+    np.testing.assert_allclose(b.loc["power-law", "predicted"], power_law_pass_at_k(law_b, ks), rtol=1e-12)
     again = extrapolate(counts, ks, resamples=60, seed=9)
     pd.testing.assert_frame_equal(table, again)
     for method, values in predict(np.full(50, 16), c, ks).items():

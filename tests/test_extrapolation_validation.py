@@ -33,7 +33,8 @@ MODELS = ("7B", "13B", "34B")
 
 PUBLISHED = "Paper Tables 2-3, fitted on k <= 64: predicted vs published pass@k (%)"
 PUBLISHED_SUMMARY = "Paper Tables 2-3: error summary (points)"
-SAMPLES = "WizardCoder-Python on HumanEval, fitted on samples 0-9: pass@50 predicted vs measured from 100 samples (%)"
+SAMPLES = ("WizardCoder-Python on HumanEval, fitted on samples 0-9: "
+           "pass@50 predicted vs measured from 100 samples (%)")
 BLOCKS = "WizardCoder-Python on HumanEval: pass@50 errors of fits on each disjoint block of 10 samples (points)"
 
 
