@@ -3,7 +3,8 @@ markdown tables of docs/idealized_costs.md.
 
     python perf/validate_roofline.py table1        # the paper's Table 1 wall-time ratios (A100s)
     python perf/validate_roofline.py wizardcoder   # Chen et al.'s WizardCoder-Python throughput
-    python perf/validate_roofline.py cpu           # our walltime profile of tiny-s/m/l on this CPU (minutes)
+    python perf/validate_roofline.py accelerators  # Code Llama's predicted costs on every accelerator
+    python perf/validate_roofline.py cpu [--threads 1]   # our walltime profile of tiny-s/m/l on this CPU (minutes)
 
 Two ways a model is split over several GPUs, both costed here:
 - tensor-parallel (the model's own assumption): FLOP/s and bandwidth add up, so the wall time
@@ -22,7 +23,7 @@ import json
 import tempfile
 from pathlib import Path
 
-from budget_realloc.costs.roofline import (Workload, accelerator_spec, batch_seconds, fewest_devices,
+from budget_realloc.costs.roofline import (Workload, accelerator_spec, accelerators, batch_seconds, fewest_devices,
                                            idealized_cost, max_batch_size, read_architecture)
 
 REPO = Path(__file__).resolve().parents[1]
@@ -53,6 +54,19 @@ def sequential_seconds(architecture: Path, acc: str, work: Workload, devices: in
     prefill, decode, compute_bound = batch_seconds(arch, spec, 1, batch, work, 2)
     return {"seconds_per_sample": devices * (prefill + decode) / batch, "devices": devices,
             "batch_size": batch, "bound": "compute" if compute_bound > decode / 2 else "memory"}
+
+
+def accelerator_costs() -> None:
+    work = dict(prompt_tokens=TABLE1_PROMPT, new_tokens=TABLE1_NEW, samples_per_prompt=TABLE1_SAMPLES)
+    print("| accelerator | " + " | ".join(f"Code Llama {m.upper()}" for m in SIZES) + " |")
+    print("|---" * (1 + len(SIZES)) + "|")
+    for name, entry in accelerators().items():
+        if name == "cpu":
+            continue
+        costs = [idealized_cost(MODELS / f"codellama-{m}.json", name, **work) for m in SIZES]
+        print(f"| {entry['label']} | " + " | ".join(
+            f"{c['seconds_per_sample']:.3f} s ({c['seconds_per_sample'] / costs[0]['seconds_per_sample']:.2f}; "
+            f"{c['devices']} x {c['batch_size']})" for c in costs) + " |")
 
 
 def expanded_kv_seconds(architecture: Path, acc: str, work: Workload) -> dict:
@@ -177,19 +191,26 @@ def wizardcoder() -> None:
         print(f"| {k} | " + " | ".join(cells) + " |")
 
 
-def cpu(models=("tiny-s", "tiny-m", "tiny-l"), prompts_count=8) -> None:
+def cpu(threads: int | None, models=("tiny-s", "tiny-m", "tiny-l"), prompts_count=8) -> None:
+    """The workflow's walltime profile (torch's threads: all cores, unless ``threads``) against the
+    roofline of the ``cpu`` entry, which was measured with all (2) cores."""
+    import torch
+
     from budget_realloc.benchmarks import load_problems
     from budget_realloc.costs.walltime import profile_walltime
     from budget_realloc.hf import load_tokenizer
     from budget_realloc.tiny_models import build_model, train_tokenizer
 
+    if threads:
+        torch.set_num_threads(threads)
     prompts = [p.prompt for p in load_problems("humaneval", str(SHARED / "data" / "HumanEval.jsonl.gz"))[:prompts_count]]
     work_dir = Path(tempfile.mkdtemp(prefix="roofline-cpu-"))
     train_tokenizer(work_dir / "tokenizer", 4096, 2_000_000)
     lengths = [len(ids) for ids in load_tokenizer(str(work_dir / "tokenizer"))(prompts)["input_ids"]]
     padded = max(lengths)
     print(f"prompts: the first {prompts_count} HumanEval prompts, {min(lengths)}-{padded} tokens "
-          f"(mean {sum(lengths) / len(lengths):.0f}, padded to {padded} in every batch); 32 new tokens, float32\n")
+          f"(mean {sum(lengths) / len(lengths):.0f}, padded to {padded} in every batch); 32 new tokens, float32, "
+          f"{torch.get_num_threads()} torch threads\n")
     print("| model | params | batch | measured s per sample | predicted s per sample (error) | predicted bound "
           "| measured ms per forward pass |")
     print("|---" * 7 + "|")
@@ -216,8 +237,13 @@ def cpu(models=("tiny-s", "tiny-m", "tiny-l"), prompts_count=8) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("which", choices=("table1", "wizardcoder", "cpu"))
-    {"table1": table1, "wizardcoder": wizardcoder, "cpu": cpu}[parser.parse_args().which]()
+    parser.add_argument("which", choices=("table1", "wizardcoder", "accelerators", "cpu"))
+    parser.add_argument("--threads", type=int, help="cpu: torch threads (default: torch's, all cores)")
+    args = parser.parse_args()
+    if args.which == "cpu":
+        cpu(args.threads)
+    else:
+        {"table1": table1, "wizardcoder": wizardcoder, "accelerators": accelerator_costs}[args.which]()
 
 
 if __name__ == "__main__":
