@@ -168,6 +168,12 @@ def test_errors_name_what_is_wrong(model_a, accelerators_file, tmp_path):
     (tmp_path / "model-b" / "config.json").write_text(json.dumps({k: v for k, v in MODEL_A.items() if k != "intermediate_size"}))
     with pytest.raises(UserError, match="'intermediate_size'"):
         idealized_cost(tmp_path / "model-b", "x", **WORK, samples_per_prompt=1)
+    (tmp_path / "model-b" / "config.json").write_text(json.dumps({**MODEL_A, "num_hidden_layers": "10"}))
+    with pytest.raises(UserError, match="'num_hidden_layers' is '10', not a positive integer"):
+        idealized_cost(tmp_path / "model-b", "x", **WORK, samples_per_prompt=1)
+    (tmp_path / "model-b" / "config.json").write_text(json.dumps({**MODEL_A, "model_type": "gpt2"}))
+    with pytest.raises(UserError, match="model_type 'gpt2' is not one the roofline counts"):
+        idealized_cost(tmp_path / "model-b", "x", **WORK, samples_per_prompt=1)
     with pytest.raises(UserError, match="count 'joules'"):
         idealized_cost(model_a, "x", **WORK, samples_per_prompt=1, count="joules")
     with pytest.raises(UserError, match="dtype_bytes 1"):

@@ -42,8 +42,9 @@ USABLE_MEMORY = 0.9
 # (the time per sample stops falling once the batch is compute-bound; floats are not exact).
 BEST_BATCH_TOLERANCE = 1e-9
 
-# Attention variants whose projections carry biases: llama's ``attention_bias`` (q, k, v, o)
-# and ``mlp_bias`` are config flags; Qwen2 always has q, k, v biases and nothing else.
+# The Llama-family model types whose parameters read_architecture counts.  They differ only in
+# biases: llama's ``attention_bias`` (q, k, v, o) and ``mlp_bias`` are config flags; Qwen2
+# always has q, k, v biases and nothing else.
 MODEL_TYPES = ("llama", "qwen2")
 
 
@@ -121,32 +122,37 @@ def read_architecture(architecture: str | Path) -> Architecture:
         config = json.loads(path.read_text())
     except (OSError, ValueError) as error:
         raise UserError(f"architecture {path}: cannot read it as a config.json ({error})") from None
+    if not isinstance(config, dict):
+        raise UserError(f"architecture {path}: not a config.json (a JSON object)")
 
-    def field(name: str, default=None):
-        value = config.get(name, default)
+    def field(name: str, default: int | None = None) -> int:
+        value = config.get(name)
+        if value is None:
+            value = default
         if value is None:
             raise UserError(f"architecture {path}: no '{name}' (the roofline needs it)")
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise UserError(f"architecture {path}: '{name}' is {value!r}, not a positive integer")
         return value
 
-    model_type = field("model_type")
+    model_type = config.get("model_type")
     if model_type not in MODEL_TYPES:
-        raise UserError(f"architecture {path}: model_type '{model_type}' is not one the roofline "
+        raise UserError(f"architecture {path}: model_type {model_type!r} is not one the roofline "
                         f"counts ({', '.join(MODEL_TYPES)})")
     for name in config.get("architectures") or []:
         if not name.endswith("ForCausalLM"):
             raise UserError(f"architecture {path}: {name} does not generate (the roofline costs a causal LM)")
-    hidden, heads = int(field("hidden_size")), int(field("num_attention_heads"))
-    intermediate = int(field("intermediate_size"))
-    kv_heads = int(config.get("num_key_value_heads") or heads)          # absent: multi-head attention
-    head_dim = int(config.get("head_dim") or hidden // heads)
+    hidden, heads, intermediate = field("hidden_size"), field("num_attention_heads"), field("intermediate_size")
+    kv_heads = field("num_key_value_heads", heads)                       # absent: multi-head attention
+    head_dim = field("head_dim", hidden // heads)
     q_width, kv_width = heads * head_dim, kv_heads * head_dim
     if model_type == "qwen2":
         biases = q_width + 2 * kv_width
     else:
         biases = ((q_width + 2 * kv_width + hidden) * bool(config.get("attention_bias"))
                   + (2 * intermediate + hidden) * bool(config.get("mlp_bias")))
-    return Architecture(hidden=hidden, intermediate=intermediate, layers=int(field("num_hidden_layers")),
-                        heads=heads, kv_heads=kv_heads, head_dim=head_dim, vocab=int(field("vocab_size")),
+    return Architecture(hidden=hidden, intermediate=intermediate, layers=field("num_hidden_layers"),
+                        heads=heads, kv_heads=kv_heads, head_dim=head_dim, vocab=field("vocab_size"),
                         tied=bool(config.get("tie_word_embeddings", False)), layer_biases=biases)
 
 
