@@ -158,7 +158,7 @@ def read_architecture(architecture: str | Path) -> Architecture:
 
 def accelerators() -> dict[str, dict]:
     """resources/accelerators.yaml: name -> its entry (label, peaks, bandwidth, memory, sources)."""
-    entries = yaml.safe_load(ACCELERATORS.read_text())
+    entries = yaml.safe_load(ACCELERATORS.read_text()) or {}
     for name, entry in entries.items():
         missing = [f for f in ACCELERATOR_FIELDS if f not in (entry or {})]
         if missing:
@@ -207,9 +207,10 @@ def batch_seconds(arch: Architecture, acc: Accelerator, devices: int, batch: int
     Prefill: the batch holds batch / samples prompts (at least one: a prompt whose samples span
     several batches is prefilled in each), one forward pass that reads the weights once.
     Decode: step j (j = 1 .. N - 1) attends to P + j positions; its FLOPs are batch x (token
-    matmuls + attention over P + j positions), its bytes the weights once plus each sequence's P + j cached
-    positions.  Both are affine in the context, so the sum over steps is an integral over
-    [P + 1/2, P + N - 1/2] of the larger of the two times (exact for an affine function).
+    matmuls + attention over P + j positions), its bytes the weights once plus each sequence's
+    P + j cached positions.  Both are affine in the context, so the sum over steps is an
+    integral over [P + 1/2, P + N - 1/2] of the larger of the two times (exact for an affine
+    function, and off by under a step's difference where the two cross).
     """
     flops, bandwidth = devices * acc.peak_flops, devices * acc.bandwidth
     weight_bytes = arch.streamed_params * dtype_bytes
