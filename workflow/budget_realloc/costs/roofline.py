@@ -209,8 +209,8 @@ def batch_seconds(arch: Architecture, acc: Accelerator, devices: int, batch: int
     Decode: step j (j = 1 .. N - 1) attends to P + j positions; its FLOPs are batch x (token
     matmuls + attention over P + j positions), its bytes the weights once plus each sequence's
     P + j cached positions.  Both are affine in the context, so the sum over steps is an
-    integral over [P + 1/2, P + N - 1/2] of the larger of the two times (exact for an affine
-    function, and off by under a step's difference where the two cross).
+    integral over [P + 1/2, P + N - 1/2] of the larger of the two times: exact while one of
+    them is the larger throughout; where they cross, above the sum by less than one step's time.
     """
     flops, bandwidth = devices * acc.peak_flops, devices * acc.bandwidth
     weight_bytes = arch.streamed_params * dtype_bytes
