@@ -198,7 +198,7 @@ def cpu(threads: int | None, models=("tiny-s", "tiny-m", "tiny-l"), prompts_coun
 
     from budget_realloc.benchmarks import load_problems
     from budget_realloc.costs.walltime import profile_walltime
-    from budget_realloc.hf import load_tokenizer
+    from budget_realloc.pretrained import load_tokenizer
     from budget_realloc.tiny_models import build_model, train_tokenizer
 
     if threads:

@@ -13,7 +13,7 @@ import yaml
 from budget_realloc.config import ConfigError, load_yaml, validate_config
 from budget_realloc import specs
 from budget_realloc.plan import Plan
-from conftest import REPO
+from conftest import REPO, shared
 
 
 def config(name: str) -> dict:
@@ -27,6 +27,8 @@ def in_repo(monkeypatch):
 
 @pytest.mark.parametrize("name", ["offline", "config", "quickstart", "released"])
 def test_shipped_configs_validate(name):
+    if name == "released":
+        shared("generations/wizardcoder_python_humaneval")      # it reads them; without, it says so (below)
     plan = Plan(validate_config(config(name)))
     assert plan.targets()
 
@@ -85,6 +87,47 @@ def test_a_fallback_runs_only_where_something_falls_back_to_it():
     assert all(b != "minieval" for b, _ in plan.runs())
 
 
+def test_released_samples_fall_back_to_the_shipped_counts_and_run_without_problems():
+    """A checkout without ../shared: the released models read their counts, the full HumanEval
+    benchmark stays (nothing of it is executed), its figure is drawn."""
+    cfg = config("offline")
+    for name in ("humaneval-full",):
+        cfg["benchmarks"][name]["path"] = "/nonexistent/HumanEval.jsonl.gz"
+    for model in ("wizardcoder-python-7b", "wizardcoder-python-13b", "wizardcoder-python-34b"):
+        cfg["models"][model]["samples"]["humaneval-full"]["files"] = "/nonexistent/*.json.gz"
+    plan = Plan(validate_config(cfg))
+    source = plan.source("humaneval-full", "wizardcoder-python-7b")
+    assert source.counts and source.files == ("resources/released/humaneval-counts.csv",) and source.greedy
+    assert plan.counts_only("humaneval-full") and plan.num_problems("humaneval-full") == 164
+    assert "released-humaneval" in plan.figures()
+    assert not any(b == "humaneval-full" for b, _ in plan.executed())
+
+
+def test_missing_sample_files_stop_the_plan_naming_file_and_where_they_are_published():
+    shared("generations/wizardcoder_python_humaneval")
+    cfg = config("released")
+    cfg["models"]["wizardcoder-python-13b"]["samples"]["humaneval"]["files"] = "../shared/nowhere/13B_*.json.gz"
+    with pytest.raises(ConfigError) as raised:
+        Plan(validate_config(cfg))
+    message = str(raised.value)
+    assert "models.wizardcoder-python-13b.samples.humaneval.files: no file matches ../shared/nowhere/13B_*.json.gz" \
+        in message and "code_cascading_shared" in message
+
+
+@pytest.mark.parametrize("edit,message", [
+    (lambda c: c["models"]["codegen-mono-16b"]["samples"].update(mbpp={"format": "counts", "files": "x.csv"}),
+     "models.codegen-mono-16b.samples.mbpp: no benchmark 'mbpp' lists codegen-mono-16b"),
+    (lambda c: c["models"]["codegen-mono-16b"].pop("architecture"), "models.codegen-mono-16b"),
+    (lambda c: c["models"]["codegen-mono-16b"]["samples"]["humaneval"].update(format="jsonl"),
+     "models.codegen-mono-16b.samples.humaneval.format"),
+])
+def test_bad_samples_config_names_the_key(edit, message):
+    bad = config("released")
+    edit(bad)
+    with pytest.raises(ConfigError, match=message.replace(".", r"\.")):
+        validate_config(bad)
+
+
 @pytest.mark.parametrize("edit,needle", [(lambda c: c.update(temprature=0.7), "temprature"),
                                          (lambda c: c["benchmarks"]["minieval"]["n"].update({"tiny-s": -3}), "-3")],
                          ids=["unknown key", "negative n"])
@@ -98,7 +141,7 @@ def test_snakemake_rejects_a_bad_config_before_planning(tmp_path, edit, needle):
     output = run.stdout + run.stderr
     assert run.returncode != 0
     assert needle in output
-    assert "Building DAG" not in output   # rejected at start, before any planning (its speed: benchmarks/)
+    assert "Building DAG" not in output   # rejected at start, before any planning (its speed: perf/config_rejection.py)
 
 
 @pytest.mark.parametrize("name,target,expect", [

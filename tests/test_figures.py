@@ -138,7 +138,7 @@ def test_stars_and_bands_are_at_the_runs_cost(fig2):
         assert vertices[:, 1].min() == pytest.approx(100 * sampled["ci_low"].min())
         assert vertices[:, 1].max() == pytest.approx(100 * sampled["ci_high"].max())
         assert vertices[:, 0].max() == pytest.approx(costs[plan.model(model)["paper"]]["flops"] * len(sampled))
-    for ax, label in zip(fig.axes, ("(a) k", "(b) normalised FLOPs", "(c) normalised wall-time")):
+    for ax, label in zip(fig.axes, ("(a) k", "(b) normalised FLOPs", "(c) normalised time (device-seconds)")):
         assert ax.get_xscale() == "log" and ax.xaxis.get_transform().base == 2 and ax.get_xlabel() == label
 
 

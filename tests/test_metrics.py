@@ -10,12 +10,12 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
+from budget_realloc.costs import Costs, normalised
 from budget_realloc.metrics import (
     at_budget,
     k_for_budget,
     log2_budget_grid,
     mean_pass_at_k,
-    normalised_costs,
     pass_at_k,
     pass_at_k_curve,
     rank_score_at_k,
@@ -131,7 +131,8 @@ def test_at_budget_reads_the_curve_at_the_affordable_k():
 def test_budget_grid_and_normalisation():
     np.testing.assert_allclose(log2_budget_grid(0, 3), [1, 2, 4, 8])
     np.testing.assert_allclose(log2_budget_grid(0, 1, 2), [1, 2**0.5, 2])
-    assert normalised_costs({"a": 1.69, "b": 3.29}) == {"a": 1.0, "b": pytest.approx(3.29 / 1.69)}
+    assert normalised({"a": Costs(flops=1.69), "b": Costs(flops=3.29)}, "flops") == \
+        {"a": 1.0, "b": pytest.approx(3.29 / 1.69)}
 
 
 @pytest.mark.parametrize("seed", range(6))

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from budget_realloc.costs import Costs
-from budget_realloc.hf import load_causal_lm, load_tokenizer
+from budget_realloc.pretrained import load_causal_lm, load_tokenizer
 from budget_realloc.io import write_json, write_parquet
 from budget_realloc.metrics import pass_at_k_curve
 from budget_realloc.ranking.nll import mean_nll, split_all

@@ -12,7 +12,7 @@ from budget_realloc.execution.job import Limits
 from budget_realloc.execution.shard import job_for
 from conftest import REPO, shared
 
-sys.path.insert(0, str(REPO / "benchmarks"))
+sys.path.insert(0, str(REPO / "perf"))
 from human_eval_baseline import check_all  # noqa: E402
 
 LIMITS = Limits(timeout_s=10)

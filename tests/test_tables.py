@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 import pandas as pd
 import pytest
 
-from budget_realloc.metrics.curves import task_counts, pass_at_k_table
+from budget_realloc.metrics.curves import pass_at_k_table, task_counts
 from budget_realloc.reporting import passk_table_from_spec
 
 # per-problem (n, c) of two runs on one benchmark and one run on another

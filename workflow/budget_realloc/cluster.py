@@ -64,7 +64,7 @@ def uses_gpu(device: str) -> bool:
 
 
 def dtype_bytes(dtype: str, device: str) -> int:
-    """Bytes per weight.  ``auto`` is bf16 on a GPU, as budget_realloc.hf.resolve_dtype chooses;
+    """Bytes per weight.  ``auto`` is bf16 on a GPU, as budget_realloc.pretrained.resolve_dtype chooses;
     on a CPU it is float32 unless the node has bf16 instructions, which planning cannot see, so
     the larger is assumed."""
     if dtype == "auto":

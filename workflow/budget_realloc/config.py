@@ -10,17 +10,16 @@ re-reads this on every invocation.
 from __future__ import annotations
 
 import copy
+from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 
 import yaml
-from jsonschema import Draft202012Validator, validators
-from jsonschema.exceptions import best_match
 
 from . import paper
 from .errors import UserError
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SCHEMA = REPO_ROOT / "config" / "schema.yaml"
+SCHEMA = resources.files("budget_realloc") / "data" / "schema.yaml"     # config/schema.yaml links here
 
 # Section 3.3 of the paper: temperature, new-token limit per benchmark; APPS's few-shot file;
 # most CPU time per program (APPS: per test case, 4 s as the APPS evaluation).
@@ -37,9 +36,14 @@ class ConfigError(UserError, ValueError):
     """A config that cannot run; the message names the key."""
 
 
-def _with_defaults(validator_class):
-    """A validator that also fills in the schema's defaults, as snakemake.utils.validate does."""
-    validate_properties = validator_class.VALIDATORS["properties"]
+@lru_cache(maxsize=None)
+def _validator_class():
+    """A JSON-schema validator that also fills in the schema's defaults, as
+    snakemake.utils.validate does (jsonschema is imported only to validate: the CLI reads
+    defaults without it)."""
+    from jsonschema import Draft202012Validator, validators
+
+    validate_properties = Draft202012Validator.VALIDATORS["properties"]
 
     def set_defaults(validator, properties, instance, schema):
         if isinstance(instance, dict):
@@ -48,10 +52,7 @@ def _with_defaults(validator_class):
                     instance[name] = copy.deepcopy(subschema["default"])
         yield from validate_properties(validator, properties, instance, schema)
 
-    return validators.extend(validator_class, {"properties": set_defaults})
-
-
-_Validator = _with_defaults(Draft202012Validator)
+    return validators.extend(Draft202012Validator, {"properties": set_defaults})
 
 
 def _key(path) -> str:
@@ -61,7 +62,7 @@ def _key(path) -> str:
 def load_yaml(path: str | Path) -> dict:
     try:
         with open(path) as handle:
-            data = yaml.safe_load(handle)
+            data = yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))   # libyaml where built
     except FileNotFoundError:
         raise ConfigError(f"config file not found: {path}") from None
     except yaml.YAMLError as error:
@@ -69,10 +70,39 @@ def load_yaml(path: str | Path) -> dict:
     return data or {}
 
 
-def validate_config(config: dict, schema_path: str | Path = SCHEMA) -> dict:
+@lru_cache(maxsize=None)
+def schema() -> dict:
+    """The config schema, with the names that registries own filled in: benchmark kinds and
+    APPS difficulties (budget_realloc.benchmarks), the paper's benchmarks (resources/paper),
+    sample-file formats (budget_realloc.generation.sample_files).  Treat it as read-only."""
+    from .benchmarks import KINDS, apps
+    from .generation.sample_files import FORMATS
+
+    loaded = load_yaml(SCHEMA)
+    benchmark = loaded["properties"]["benchmarks"]["additionalProperties"]["properties"]
+    benchmark["kind"]["enum"] = list(KINDS)
+    benchmark["difficulty"]["enum"] = list(apps.SIZES)
+    benchmark["paper"]["enum"] = paper.benchmark_names()
+    loaded["$defs"]["sample_source"]["properties"]["format"]["enum"] = list(FORMATS)
+    return loaded
+
+
+def default(*keys: str):
+    """The schema's default of a config key, e.g. ``default("execution", "memory_mb")``; ``*``
+    steps into the entries of a map (``default("models", "*", "dtype")``).  Code that runs
+    without a config (the CLI by hand, tests) takes its defaults from here, never restating them."""
+    node = schema()
+    for key in keys:
+        node = node["additionalProperties"] if key == "*" else node["properties"][key]
+    return copy.deepcopy(node["default"])
+
+
+def validate_config(config: dict) -> dict:
     """A checked copy of ``config`` with defaults filled in, or ConfigError naming the key."""
+    from jsonschema.exceptions import best_match
+
     config = copy.deepcopy(config)
-    validator = _Validator(load_yaml(schema_path))
+    validator = _validator_class()(schema())
     error = best_match(validator.iter_errors(config))
     if error is not None:
         if error.validator == "additionalProperties":

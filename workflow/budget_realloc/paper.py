@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import csv
 from functools import lru_cache
-from pathlib import Path
+from importlib import resources
 
-PAPER_DIR = Path(__file__).resolve().parents[2] / "resources" / "paper"
+PAPER_DIR = resources.files("budget_realloc") / "data" / "paper"      # resources/paper links here
 PASS_AT_K = PAPER_DIR / "pass_at_k.csv"
 TABLE1 = PAPER_DIR / "table1_costs.csv"
 FILES = (PASS_AT_K, TABLE1)
 
 
 @lru_cache(maxsize=None)
-def _rows(path: Path) -> tuple[dict, ...]:
+def _rows(path) -> tuple[dict, ...]:
     with open(path) as handle:
         return tuple(csv.DictReader(handle))
 
@@ -33,6 +33,11 @@ def published_pass_at_k(benchmark: str, model: str) -> dict[int, float]:
     """k -> pass@k (a fraction) the paper reports for a model on a benchmark; empty if none."""
     return {int(row["k"]): float(row["pass_at_k"]) / 100 for row in _rows(PASS_AT_K)
             if row["benchmark"] == benchmark and row["model"] == model}
+
+
+def benchmark_names() -> list[str]:
+    """Every benchmark the paper reports pass@k on (Tables 2-4)."""
+    return list(dict.fromkeys(row["benchmark"] for row in _rows(PASS_AT_K)))
 
 
 def model_names() -> list[str]:

@@ -11,7 +11,7 @@ from .io import write_csv
 from .metrics.crossover import crossover
 from .paper import paper_costs
 from .paper import published_pass_at_k as paper_pass_at_k
-from .tables import cost_table, pass_at_k_table, write_table
+from .tables import cost_table, passk_table, write_table
 
 
 def _tables(files: dict[str, str]) -> dict[str, pd.DataFrame]:
@@ -46,7 +46,8 @@ def published(names: dict[str, dict]) -> dict[str, dict]:
     return out
 
 
-def ranking_figure_from_spec(spec: dict, pdf: str, png: str) -> None:
+def ranking_figure_from_spec(spec: dict, pdf: str, png: str):
+    """Figures 8-9 (specs.ranking_figure); returns the figure drawn."""
     panels = []
     for panel in spec["panels"]:
         costs = {m: Costs.read(f) for m, f in panel["costs"].items()}
@@ -56,7 +57,8 @@ def ranking_figure_from_spec(spec: dict, pdf: str, png: str) -> None:
         scores["cost_per_sample"] = scores[f"{budget_type}_cost_per_sample"]
         panels.append({"title": panel["title"], "rank_scores": scores, "tables": _tables(panel["pass_at_k"]),
                        "costs": normalised(costs, budget_type), "budget_type": budget_type})
-    ranking_figure(panels=panels, models=spec["models"], labels=spec["labels"], title=spec["title"], pdf=pdf, png=png)
+    return ranking_figure(panels=panels, models=spec["models"], labels=spec["labels"], title=spec["title"],
+                          pdf=pdf, png=png)
 
 
 def cost_table_from_spec(spec: dict, csv: str, md: str, tex: str, html: str) -> None:
@@ -68,7 +70,7 @@ def cost_table_from_spec(spec: dict, csv: str, md: str, tex: str, html: str) -> 
 
 def passk_table_from_spec(spec: dict, csv: str, md: str, tex: str, html: str) -> None:
     rows = [(row["benchmark"], row["model"], pd.read_csv(row["pass_at_k"])) for row in spec["rows"]]
-    frame = pass_at_k_table(rows, spec["ks"])
+    frame = passk_table(rows, spec["ks"])
     write_table(frame, csv, md, tex, html, spec["caption"], group="benchmark")
 
 

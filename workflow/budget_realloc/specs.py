@@ -51,8 +51,8 @@ def budget_figure(plan: Plan, name: str) -> dict:
     counted = [m for m in models if (s := plan.source(figure.benchmark, m)) is not None and s.counts]
     return {
         "title": title,
-        "notes": [f"{', '.join(plan.label(m) for m in counted)}: per-problem counts from "
-                  f"{plan.source(figure.benchmark, counted[0]).files[0]}"] if counted else [],
+        "notes": [f"{', '.join(plan.label(m) for m in counted)}: per-problem pass counts read from "
+                  f"{plan.source(figure.benchmark, counted[0]).files[0]} (nothing executed)"] if counted else [],
         "models": list(models),        # the family's order (the rule's JSON sorts dict keys)
         "labels": {m: plan.label(m) for m in models},
         "pass_at_k": {m: layout.PASS_AT_K.format(benchmark=figure.benchmark, model=m) for m in models},

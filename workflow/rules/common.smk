@@ -12,18 +12,17 @@ from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
 from snakemake.settings.types import DeploymentMethod
-from snakemake.utils import validate
 
 PACKAGE_ROOT = str(Path(workflow.basedir) / "workflow")
 sys.path.insert(0, PACKAGE_ROOT)
 
 from budget_realloc import cluster, layout, paper, specs  # noqa: E402
-from budget_realloc.config import SCHEMA, ConfigError, validate_config  # noqa: E402
+from budget_realloc.config import ConfigError, validate_config  # noqa: E402
 from budget_realloc.plan import Plan  # noqa: E402
 
 try:
-    _checked = validate_config(config, SCHEMA)
-    validate(_checked, str(SCHEMA))
+    # the schema (config/schema.yaml) with the defaults filled in, and every cross-reference
+    _checked = validate_config(config)
     config.clear()
     config.update(_checked)
     PLAN = Plan(config)

@@ -17,9 +17,12 @@ from .problem import MODES, Problem, truncate_at_stop
 from .records import RecordError, read_local
 
 KINDS = {"humaneval": humaneval, "mbpp": mbpp, "apps": apps}
+# benchmark name -> (kind, difficulty): the names ``evaluate`` and the paper's tables use
+NAMED = {**{kind: (kind, None) for kind in KINDS if kind != "apps"},
+         **{f"apps-{difficulty}": ("apps", difficulty) for difficulty in apps.SIZES}}
 
-__all__ = ["KINDS", "MODES", "Problem", "RecordError", "count_problems", "load_problems",
-           "truncate_at_stop"]
+__all__ = ["KINDS", "MODES", "NAMED", "Problem", "RecordError", "count_problems", "load_problems",
+           "truncate_at_stop", "write_problems"]
 
 
 def load_problems(kind: str, path: str | None = None, hub: str | None = None,
@@ -43,3 +46,21 @@ def count_problems(kind: str, path: str | None = None, difficulty: str | None = 
     else:
         total = KINDS[kind].known_size(difficulty)
     return min(total, limit) if limit else total
+
+
+def write_problems(kind: str, path: str | None, hub: str | None, difficulty: str | None, limit: int | None,
+                   fewshot: str | None, expect: int | None, out: str) -> int:
+    """The benchmark's problems as ``results/<benchmark>/problems.parquet``; how many there are.
+    ``expect``: the number the workflow planned with, so a source that changed since is caught."""
+    import pandas as pd
+
+    from ..errors import InputError
+    from ..io import write_parquet
+
+    problems = load_problems(kind, path, hub, difficulty, limit, fewshot)
+    if expect is not None and len(problems) != expect:
+        raise InputError(f"the benchmark has {len(problems)} problems where the workflow planned "
+                         f"{expect}; its source changed since planning — run again to re-plan")
+    write_parquet(pd.DataFrame([p.to_row() for p in problems]), out,
+                  metadata={"kind": kind, "source": path or hub, "difficulty": difficulty})
+    return len(problems)

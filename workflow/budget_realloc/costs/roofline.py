@@ -22,13 +22,14 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 import yaml
 
 from ..errors import UserError
 
-ACCELERATORS = Path(__file__).resolve().parents[3] / "resources" / "accelerators.yaml"
+ACCELERATORS = resources.files("budget_realloc") / "data" / "accelerators.yaml"   # resources/ links here
 ACCELERATOR_FIELDS = ("label", "peak_bf16_flops", "peak_fp32_flops", "memory_bandwidth", "memory_bytes",
                       "sources", "notes")
 PEAK_FIELD = {2: "peak_bf16_flops", 4: "peak_fp32_flops"}   # bytes per weight -> its FLOP/s ceiling

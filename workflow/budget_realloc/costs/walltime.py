@@ -14,7 +14,7 @@ import time
 from ..generation.backend import Request
 from ..generation.hf import HFBackend
 from ..generation.sampling import Sampling
-from ..hf import resolve_device
+from ..pretrained import resolve_device
 from ..seeds import derive_seed
 
 
@@ -54,3 +54,14 @@ def profile_walltime(*, source: str, prompts: list[str], samples: int, new_token
             "samples_per_second_by_batch_size": {str(k): v for k, v in rates.items()},
             "samples": samples, "new_tokens": new_tokens, "seconds": seconds,
             "seconds_per_sample": seconds / samples}
+
+
+def profile_file(*, source: str, prompts_path: str, out: str, **settings) -> dict:
+    """:func:`profile_walltime` on the prompts of a JSON Lines file (records with a "prompt"),
+    written to ``out``."""
+    from ..benchmarks.records import read_local
+    from ..io import write_json
+
+    result = profile_walltime(source=source, prompts=[r["prompt"] for r in read_local(prompts_path)], **settings)
+    write_json(result, out)
+    return result

@@ -10,17 +10,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..benchmarks import Problem
+from ..benchmarks import NAMED, Problem, load_problems
+from ..config import KIND_DEFAULTS, default
 from ..generation.sample_files import guess_format, read_samples, samples_frame
+from ..io import write_text
 from ..metrics import pass_at_k
 from .executor import Executor
 from .job import Limits, TimePolicy
 from .shard import execute_frame
-
-BENCHMARKS = {"humaneval": ("humaneval", None), "mbpp": ("mbpp", None),
-              "apps-introductory": ("apps", "introductory"), "apps-interview": ("apps", "interview"),
-              "apps-competition": ("apps", "competition")}
-
 
 def read_samples_file(path: str, problems: dict[str, Problem], fmt: str | None = None, prompts: str | None = None,
                       truncate: bool = False) -> pd.DataFrame:
@@ -43,3 +40,19 @@ def evaluate(generations: pd.DataFrame, problems: dict[str, Problem], limits: Li
     """Verdicts for samples read by :func:`read_samples_file`."""
     with Executor(workers=workers) as executor:
         return execute_frame(generations, problems, executor, limits, policy, desc="evaluate")
+
+
+def evaluate_file(benchmark: str, samples_path: str, out: str, *, data: str | None = None, fmt: str | None = None,
+                  prompts: str | None = None, truncate: bool = False, timeout: float | None = None,
+                  policy: TimePolicy, workers: int) -> tuple[pd.DataFrame, int]:
+    """Verdicts of a samples file written as JSON Lines to ``out``, and the benchmark's number of
+    problems.  The time limit defaults to the benchmark's (APPS: per test case) as in the workflow."""
+    import json
+
+    kind, difficulty = NAMED[benchmark]
+    problems = {p.task_id: p for p in load_problems(kind, data, difficulty=difficulty)}
+    generations = read_samples_file(samples_path, problems, fmt, prompts, truncate)
+    cap = timeout or KIND_DEFAULTS[kind].get("timeout_s", default("execution", "timeout_s"))
+    verdicts = evaluate(generations, problems, Limits(timeout_s=cap), policy, workers)
+    write_text("".join(json.dumps(row) + "\n" for row in verdicts.to_dict("records")), out)
+    return verdicts, len(problems)

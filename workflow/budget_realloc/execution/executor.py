@@ -18,8 +18,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 from tqdm import tqdm
 
-from .forkserver import WALL_SLACK_S
-from .job import Job, Verdict
+from .job import Job
+from .supervisor import WALL_SLACK_S
+from .verdict import Verdict
 
 # The server enforces each job's limits itself; this outer deadline only catches a server
 # that hangs, so it is generous.
@@ -36,17 +37,17 @@ class Worker:
         if not isolate_network:
             command.append("--no-network-isolation")
         self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
-        self.isolation = self._read_line(120.0)
-        if self.isolation is None:
+        hello = self._read_line(120.0)
+        if hello is None:
             raise RuntimeError("execution worker failed to start")
+        self.isolation = json.loads(hello)
 
-    def _read_line(self, timeout: float):
+    def _read_line(self, timeout: float) -> bytes | None:
         stream = self.process.stdout
         ready, _, _ = select.select([stream], [], [], timeout)
         if not ready:
             return None
-        line = stream.readline()
-        return json.loads(line) if line else None
+        return stream.readline() or None
 
     def run(self, job: Job, message: bytes) -> Verdict | None:
         """The verdict of ``job`` (sent as ``message``), or None if the server died or hung (the
@@ -58,7 +59,7 @@ class Worker:
             return None
         cases = max(1, len(job.cases))
         reply = self._read_line((job.limits.timeout_s + WALL_SLACK_S) * cases + _SERVER_SLACK_S)
-        return Verdict(**reply) if reply else None
+        return Verdict.from_line(reply) if reply else None
 
     def close(self) -> None:
         if self.process.poll() is None:

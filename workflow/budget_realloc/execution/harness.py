@@ -11,8 +11,10 @@ beyond what any in-process harness can stop; the OS limits still hold for it.
 from __future__ import annotations
 
 import builtins
+import hashlib
 import json
 import os
+import signal
 import sys
 
 _dumps = json.dumps
@@ -21,6 +23,11 @@ _exit = os._exit
 _getpid = os.getpid
 _compile = compile
 _exec = exec
+_eval = eval
+_repr = repr
+_digest = hashlib.blake2b
+_setitimer = signal.setitimer
+_signal = signal.signal
 
 
 def _report(fd: int, message: dict) -> None:
@@ -44,7 +51,7 @@ def _error(error: BaseException) -> dict:
     return {"outcome": "error", "error_type": type(error).__name__, "detail": str(error)[:300]}
 
 
-def compile_program(source: str):
+def compile_program(source: str, mode: str = "exec"):
     """The code object of a program, or the error report of one that does not compile.
 
     The fork server compiles before it forks: parsing runs none of the program's code, a
@@ -53,7 +60,7 @@ def compile_program(source: str):
     this module (``annotations`` would turn its annotations into strings).
     """
     try:
-        return _compile(source, "<program>", "exec", dont_inherit=True)
+        return _compile(source, "<program>", mode, dont_inherit=True)
     except Exception as error:     # SyntaxError, null bytes (ValueError), too deeply nested...
         return _error(error)
 
@@ -101,3 +108,49 @@ def run_call(code, fn_name: str, args: list, fd: int) -> None:
     except BaseException as error:
         _finish(fd, _error(error))
     _finish(fd, {"outcome": "returned", "value": encoded})
+
+
+class _TestTimeout(BaseException):
+    """A model-written test or call ran past its CPU limit.  A BaseException, so that an
+    ``except Exception`` in the program does not swallow it."""
+
+
+def _on_timer(signum, frame):
+    raise _TestTimeout()
+
+
+def _limited(run, seconds: float):
+    """(True, what ``run()`` returned) or (False, the exception), under a CPU-time limit."""
+    _setitimer(signal.ITIMER_PROF, seconds)
+    try:
+        return True, run()
+    except BaseException as error:      # a test that does not hold, raises, exits or runs too long
+        return False, error
+    finally:
+        _setitimer(signal.ITIMER_PROF, 0)
+
+
+def run_probe(code, tests: list, calls: list, seconds: float, fd: int) -> None:
+    """Selection without the benchmark's tests: load the program, then run each model-written
+    test (an ``assert`` statement) and each call on the program's inputs, in its namespace, each
+    under ``seconds`` of CPU time.  Each result is reported as soon as it is known, so a test
+    that kills the process loses only the results after it.  ``tests`` and ``calls`` are code
+    objects (None where the text did not compile: such a test does not hold)."""
+    namespace = {"__name__": "__program__", "__builtins__": builtins}
+    _signal(signal.SIGPROF, _on_timer)
+    try:
+        _exec(code, namespace)
+    except BaseException as error:
+        _finish(fd, _error(error))
+    for index, test in enumerate(tests):
+        held = test is not None and _limited(lambda: _exec(test, namespace), seconds)[0]
+        _report(fd, {"test": index, "held": held})
+    for index, call in enumerate(calls):
+        if call is None:
+            output = "!SyntaxError"
+        else:
+            ok, value = _limited(lambda: _repr(_eval(call, namespace)), seconds)
+            output = "=" + _digest(value.encode("utf-8", "replace"), digest_size=8).hexdigest() if ok \
+                else "!" + type(value).__name__
+        _report(fd, {"call": index, "output": output})
+    _finish(fd, {"outcome": "probed"})

@@ -1,10 +1,9 @@
-"""What the executor is asked to run and what it answers.
+"""What the executor is asked to run: a program, how it is judged, and under which limits.
 
-A verdict is ``passed`` only when the harness saw every test run and hold: in ``assert`` mode
-the test code ran to its end; in ``stdio``/``call`` mode every case finished normally and its
-output matched.  Anything else is ``failed`` (a test did not hold), ``timeout`` (the wall-clock
-or CPU limit was hit) or ``error`` (the program raised, exited early, was killed or broke a
-limit), with the kind of error in ``error_type``.
+Modes: ``assert`` (HumanEval, MBPP: the test code must run to its end), ``stdio`` and ``call``
+(APPS: each case's output or return value is compared), and ``probe`` (selection without the
+benchmark's tests: each model-written test and each call on the program's inputs is run and
+reported).  What it answers is a :class:`~budget_realloc.execution.verdict.Verdict`.
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ import math
 import re
 from dataclasses import asdict, dataclass, field
 
-STATUSES = ("passed", "failed", "timeout", "error")
+from ..config import default
 
 # Heavy libraries a generated program may import (CodeGen's HumanEval samples import torch,
 # numpy, pandas, matplotlib after the function they were asked for).  A worker loads those a
@@ -47,8 +46,8 @@ class TimePolicy:
     timing the reference does not move them.  ``factor`` 0 gives every program ``timeout_s``.
     """
 
-    factor: float = 50.0
-    floor_s: float = 0.25
+    factor: float = default("execution", "reference_factor")
+    floor_s: float = default("execution", "min_timeout_s")
 
     def limit(self, reference_cpu_s: float | None, cap_s: float) -> float:
         if not self.factor or reference_cpu_s is None:
@@ -67,21 +66,24 @@ class Limits:
     wall-clock time.
     """
 
-    timeout_s: float = 10.0
-    memory_mb: int = 2048
-    max_output_kb: int = 1024
-    max_processes: int = 16
+    timeout_s: float = default("execution", "timeout_s")
+    memory_mb: int = default("execution", "memory_mb")
+    max_output_kb: int = default("execution", "max_output_kb")
+    max_processes: int = default("execution", "max_processes")
     max_file_mb: int = 16
 
 
 @dataclass(frozen=True)
 class Job:
-    mode: str                                   # assert | stdio | call
+    mode: str                                   # assert | stdio | call | probe
     program: str
     tests: str = ""                             # assert mode
     cases: tuple = ()                           # stdio: (stdin, expected stdout); call: (args, expected)
     fn_name: str = ""
     limits: Limits = field(default_factory=Limits)
+    probe_tests: tuple[str, ...] = ()           # probe: model-written assert statements
+    probe_calls: tuple[str, ...] = ()           # probe: calls of the program on inputs, as expressions
+    probe_timeout_s: float = 0.0                # probe: CPU seconds for each of them
 
     @property
     def preload(self) -> tuple[str, ...]:
@@ -92,17 +94,5 @@ class Job:
         (fields in a fixed order), so the line also serves as the job's identity."""
         return json.dumps({"mode": self.mode, "program": self.program, "tests": self.tests,
                            "cases": self.cases, "fn_name": self.fn_name, "limits": asdict(self.limits),
-                           "preload": self.preload}).encode() + b"\n"
-
-
-@dataclass(frozen=True)
-class Verdict:
-    status: str
-    error_type: str = ""
-    detail: str = ""
-    seconds: float = 0.0          # wall time of the run
-    cpu_seconds: float = 0.0      # CPU time of the program and everything it started
-
-    @property
-    def passed(self) -> bool:
-        return self.status == "passed"
+                           "probe_tests": self.probe_tests, "probe_calls": self.probe_calls,
+                           "probe_timeout_s": self.probe_timeout_s, "preload": self.preload}).encode() + b"\n"

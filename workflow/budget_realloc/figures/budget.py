@@ -18,13 +18,12 @@ import numpy as np
 import pandas as pd
 
 from ..costs import Costs, normalised
-from ..metrics import normalised_costs
 from ..metrics.curves import greedy_row, sampled_rows
 from .style import BAND_ALPHA, GREEDY_MARKER, PAPER_MARKER, colours, log2_axis, percent_ylim, save, setup
 
 PANELS = (("samples", "(a) k", "pass@k (%)"),
           ("flops", "(b) normalised FLOPs", "pass_flops@f (%)"),
-          ("time", "(c) normalised wall-time", "pass_time@t (%)"))
+          ("time", "(c) normalised time (device-seconds)", "pass_time@t (%)"))
 
 
 def budget_figure(*, tables: dict[str, pd.DataFrame], costs: dict[str, Costs], labels: dict[str, str],
@@ -98,8 +97,8 @@ def _unit_costs(budget_type: str, models: list[str], costs: dict[str, Costs], pa
     unit = normalised({m: costs[m] for m in models}, budget_type)
     if unit is None:
         return None, {}
-    published = {m: entry["costs"][budget_type] for m, entry in paper.items()}
-    return unit, normalised_costs(published) if published else {}
+    published = {m: Costs(flops=entry["costs"]["flops"], seconds=entry["costs"]["time"]) for m, entry in paper.items()}
+    return unit, normalised(published, budget_type) if published else {}
 
 
 def _draw_model(ax, model: str, table: pd.DataFrame, cost: float, colour, label: str) -> list[float]:

@@ -14,7 +14,7 @@ from .style import GREEDY_MARKER, SAMPLED_P1_MARKER, colours, log2_axis, percent
 
 
 def ranking_figure(*, panels: list[dict], models: list[str], labels: dict[str, str], title: str, pdf: str,
-                   png: str) -> None:
+                   png: str):
     """``panels``: one dict per benchmark with ``title``, ``rank_scores`` (ranker, k, rank_score,
     cost_per_sample), ``tables`` (model -> pass_at_k table) and ``costs`` (model -> normalised
     wall-time per sample); ``models`` sets the order of colours and legends (smallest first)."""
@@ -49,3 +49,4 @@ def ranking_figure(*, panels: list[dict], models: list[str], labels: dict[str, s
         ax.legend(fontsize=8, title="star: greedy, circle: top-p pass@1", title_fontsize=8)
     fig.suptitle(title)
     save(fig, pdf, png)
+    return fig

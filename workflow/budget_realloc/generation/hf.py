@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from ..benchmarks import truncate_at_stop
-from ..hf import load_causal_lm, load_tokenizer
+from ..pretrained import load_causal_lm, load_tokenizer
 from .backend import Request, Result
 from .sampling import Sampling, next_tokens, row_uniforms
 

@@ -2,8 +2,8 @@
 
 Eq. 2-3 (and 5-6) of the paper charge every sample a constant cost, so a model that may spend
 ``budget`` gets k = max{k' : k'·cost <= budget} samples, and its score at that budget is its
-score at that k.  Costs are in the paper's normalised units: the cheapest model of a family
-costs 1 per sample.
+score at that k.  Costs are in the paper's normalised units (costs.normalised): the cheapest
+model of a family costs 1 per sample.
 """
 
 from __future__ import annotations
@@ -42,21 +42,12 @@ def log2_budget_grid(log2_min: float, log2_max: float, steps_per_octave: int = 1
     return np.exp2(log2_min + np.arange(steps + 1) / steps_per_octave)
 
 
-def normalised_costs(costs: dict[str, float]) -> dict[str, float]:
-    """Costs relative to the cheapest model, the paper's unit (Table 1, 'norm.' columns)."""
-    if not costs:
-        raise ValueError("no costs to normalise")
-    if any(not np.isfinite(v) or v <= 0 for v in costs.values()):
-        raise ValueError(f"costs must be positive and finite: {costs}")
-    smallest = min(costs.values())
-    return {name: value / smallest for name, value in costs.items()}
-
-
 def at_budget(curve_by_k, cost_per_sample: float, budgets) -> tuple[np.ndarray, np.ndarray]:
     """Score and k at each budget for one model, given its score for k = 1..len(curve).
 
-    One function serves pass_flops@f, pass_time@t, rank-score_flops@f and rank-score_time@t
-    (Eq. 2, 3, 5, 6): they differ only in the curve and the cost.  Budgets that buy no sample,
+    It serves pass_flops@f and pass_time@t (Eq. 2, 3), which differ only in the cost per sample
+    (budget curves, crossover); the selection stage reads its rank-score forms off it too.
+    Budgets that buy no sample,
     or more samples than the curve covers (k > n/2 in the paper), score NaN: there is nothing
     honest to report there.
     """

@@ -106,3 +106,26 @@ def budget_curves(tables: dict[str, pd.DataFrame], costs: dict[str, Costs], grid
                                       "cost_per_sample": unit[model], "k": k, "score": score,
                                       "score_low": low, "score_high": high}))
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=BUDGET_COLUMNS)
+
+
+def write_pass_at_k(sampled: str, greedy: str | None, model: str | None, *, resamples: int, seed: int,
+                    out: str) -> pd.DataFrame:
+    """results/<benchmark>/<model>/pass_at_k.csv from a run's verdicts or published counts."""
+    from ..io import write_csv
+
+    table = pass_at_k_table(run_counts(sampled, "sampled", model),
+                            run_counts(greedy, "greedy", model) if greedy else None, resamples=resamples, seed=seed)
+    write_csv(table, out)
+    return table
+
+
+def write_budget_curves(spec: dict, out: str) -> pd.DataFrame:
+    """results/<benchmark>/budget-<family>.csv from the spec of specs.budget_curves."""
+    from ..io import write_csv
+    from .budget import log2_budget_grid
+
+    tables = {m: pd.read_csv(f) for m, f in spec["pass_at_k"].items()}
+    costs = {m: Costs.read(f) for m, f in spec["costs"].items()}
+    curves = budget_curves(tables, costs, log2_budget_grid(spec["log2_min"], spec["log2_max"], spec["steps_per_octave"]))
+    write_csv(curves, out)
+    return curves

@@ -41,7 +41,7 @@ def split_all(tokenizer, prompts: list[str], completions: list[str]) -> list[tup
 
 @torch.inference_mode()
 def mean_nll(model, tokenizer, device, prompts: list[str], completions: list[str],
-             batch_size: int = 16, progress=None) -> tuple[np.ndarray, np.ndarray]:
+             batch_size: int, progress=None) -> tuple[np.ndarray, np.ndarray]:
     """(mean NLL per completion token, completion token count) for each pair; NaN if empty."""
     pairs = split_all(tokenizer, prompts, completions)
     nll = np.full(len(pairs), np.nan)

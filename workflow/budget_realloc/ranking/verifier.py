@@ -13,7 +13,7 @@ import torch
 
 @torch.inference_mode()
 def verifier_log_probs(model, tokenizer, device, prompts: list[str], completions: list[str],
-                       batch_size: int = 16, progress=None, max_length: int = 2048) -> np.ndarray:
+                       batch_size: int, progress=None, max_length: int = 2048) -> np.ndarray:
     """log P(correct | prompt, completion) for each pair."""
     texts = [p + c for p, c in zip(prompts, completions)]
     out = np.empty(len(texts))

@@ -8,7 +8,7 @@ from ..costs import Costs, normalised
 from ..metrics.curves import reported_k_max
 from .render import write_table
 
-__all__ = ["cost_table", "pass_at_k_table", "write_table"]
+__all__ = ["cost_table", "passk_table", "write_table"]
 
 NOT_MEASURED = "not measured"
 # where a time cost is this run's own (a profile measured here, or stated with its source)
@@ -39,7 +39,7 @@ def cost_table(families: dict[str, list[str]], costs: dict[str, Costs], labels: 
     return pd.DataFrame(rows)
 
 
-def pass_at_k_table(rows: list[tuple[str, str, pd.DataFrame]], ks: list[int]) -> pd.DataFrame:
+def passk_table(rows: list[tuple[str, str, pd.DataFrame]], ks: list[int]) -> pd.DataFrame:
     """Tables 2-4: pass@k (%) at the given k; "--" where k > n/2, as in the paper.
 
     ``rows``: (benchmark label, model label, pass_at_k table) in display order.

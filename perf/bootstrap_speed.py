@@ -5,7 +5,7 @@ Times budget_realloc.metrics.curves.pass_at_k_table (exact pass@k for every k <=
 and against a per-resample loop that recomputes the mean curve from each resample's problems
 (timed on a few resamples, extrapolated, and compared with the matrix product on the same draws).
 
-    python benchmarks/bootstrap_speed.py [--problems 164] [--samples 2000] [--resamples 1000]
+    python perf/bootstrap_speed.py [--problems 164] [--samples 2000] [--resamples 1000]
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import pandas as pd
 
 from budget_realloc.metrics import mean_pass_at_k, pass_at_k_curve
 from budget_realloc.metrics.bootstrap import resample_counts, resampled_means
-from budget_realloc.metrics.curves import pass_at_k_table
+from budget_realloc.metrics.curves import pass_at_k_table, task_counts
 
 
 def main() -> None:
@@ -37,7 +37,7 @@ def main() -> None:
     for label, resamples in (("without band (1 resample)", 1), (f"with band ({args.resamples} resamples)",
                                                                 args.resamples)):
         began = time.perf_counter()
-        table = pass_at_k_table(executions, resamples=resamples, seed=0)
+        table = pass_at_k_table(task_counts(executions), resamples=resamples, seed=0)
         timings[label] = time.perf_counter() - began
     draws = resample_counts(args.problems, args.loop_resamples, seed=0)
     began = time.perf_counter()

@@ -4,9 +4,9 @@ The original APPS references are known not to all pass (wrong or platform-specif
 slow solutions, Python 2 code).  For each difficulty of ../shared/data/apps/apps_test_1800.jsonl
 the first reference solution of every problem that has one is run against all its test cases
 (4 s of CPU per case, the APPS evaluation's limit); the pass rate and the failure causes are
-printed and written to benchmarks/results/apps_references.md.
+printed and written to perf/results/apps_references.md.
 
-    python benchmarks/apps_references.py [--workers W]
+    python perf/apps_references.py [--workers W]
 """
 
 from __future__ import annotations

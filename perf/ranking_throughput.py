@@ -5,7 +5,7 @@ Our backend generates n = 32 samples for each of a few MiniEval (or --benchmark 
 same samples under the same model.  Both rates count completion tokens — the ones generated, the ones scored — so the
 ratio is how much cheaper ranking a sample is than generating it.  Measured in this run, CPU.
 
-    python benchmarks/ranking_throughput.py [--model resources/models/tiny-m.json] [--n 32]
+    python perf/ranking_throughput.py [--model resources/models/tiny-m.json] [--n 32]
 """
 
 from __future__ import annotations
@@ -16,13 +16,14 @@ from pathlib import Path
 import torch
 from tiny_bench import benchmark_prompts, parse_args, timed_generation, tiny_model
 
+from budget_realloc.config import default
 from budget_realloc.generation.hf import HFBackend
 from budget_realloc.ranking.nll import mean_nll
 
 
 def main() -> None:
     args = parse_args(__doc__.splitlines()[0], new_tokens=128, extra=lambda parser: parser.add_argument(
-        "--score-batch-size", type=int, default=16, help="ranking batch (the config default)"))
+        "--score-batch-size", type=int, default=default("ranking", "batch_size"), help="ranking batch"))
 
     prompts = benchmark_prompts(args.benchmark, args.prompts)
     backend = HFBackend(str(tiny_model(args.model)), dtype=args.dtype, device="cpu", batch_size=args.batch_size)
@@ -31,7 +32,7 @@ def main() -> None:
 
     sample_prompts = [p for p in prompts for _ in range(args.n)]
     completions = [r.completion for r in results]
-    mean_nll(backend.model, backend.tokenizer, backend.device, sample_prompts[:2], completions[:2])  # warm-up
+    mean_nll(backend.model, backend.tokenizer, backend.device, sample_prompts[:2], completions[:2], 2)  # warm-up
     began = time.perf_counter()
     _, counts = mean_nll(backend.model, backend.tokenizer, backend.device, sample_prompts, completions,
                          args.score_batch_size)

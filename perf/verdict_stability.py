@@ -1,9 +1,9 @@
-"""Are verdicts the same on a busy machine?  The CodeGen-16B samples, judged twice.
+"""Are verdicts the same on a busy machine?  Released samples (CodeGen-16B's by default), judged twice.
 
 The first run has the machine to itself; during the second, a busy loop holds one core.  Time
 limits count CPU time, so the verdicts should not move; any sample that changes is listed.
 
-    python benchmarks/verdict_stability.py [--limit N] [--workers W]
+    python perf/verdict_stability.py [--samples codegen-mono-16b] [--limit N] [--workers W]
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import multiprocessing
 import os
 import time
 
-from codet_samples import codegen_samples, evaluation_input
+from released_samples import RUNS, released_run
 
 from budget_realloc.execution.evaluate import evaluate
 from budget_realloc.execution.job import Limits, TimePolicy
@@ -26,11 +26,12 @@ def busy_loop() -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--samples", choices=RUNS, default="codegen-mono-16b")
     parser.add_argument("--limit", type=int)
     parser.add_argument("--workers", type=int, default=os.cpu_count())
     args = parser.parse_args()
-    samples = codegen_samples()[:args.limit]
-    frame, problems = evaluation_input(samples)
+    frame, problems = released_run(args.samples)
+    frame = frame.iloc[:args.limit]
     limits, policy = Limits(timeout_s=3.0), TimePolicy()
 
     began = time.perf_counter()

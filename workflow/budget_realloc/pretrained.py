@@ -1,4 +1,5 @@
-"""Loading models and tokenizers with ``from_pretrained``: hub ids and built directories alike."""
+"""Models and tokenizers loaded with ``from_pretrained`` (hub ids and built directories alike):
+what every generation, ranking and wall-time job starts from."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ sample exactly ``--new-tokens`` tokens (EOS ignored), top-p 0.95, T = 0.8, on th
 The two alternate, one batch of prompts at a time, so that a change in the machine's load
 during the run falls on both alike.  Prints tokens/s of each and the ratio, measured in this run.
 
-    python benchmarks/generation_throughput.py [--model resources/models/tiny-m.json] [--n 32]
+    python perf/generation_throughput.py [--model resources/models/tiny-m.json] [--n 32]
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ the median of ``--repeats`` runs each:
   ran later (in a rule, say) would make the user wait through before seeing the error.
 Prints the three medians and the ratios.  The issue asks for a rejection in under 2 s.
 
-    python benchmarks/config_rejection.py [--repeats 5]
+    python perf/config_rejection.py [--repeats 5]
 """
 
 from __future__ import annotations

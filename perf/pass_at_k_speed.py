@@ -4,7 +4,7 @@ Baseline: the numerically stable per-(problem, k) estimator published with Codex
 2021, Figure 3), ``1 - prod(1 - k / arange(n - c + 1, n + 1))``, called in a loop as evaluation
 harnesses do.  Both are timed in this run; their answers are compared too.
 
-    python benchmarks/pass_at_k_speed.py [--problems 5000] [--samples 2000] [--k-max 1000]
+    python perf/pass_at_k_speed.py [--problems 5000] [--samples 2000] [--k-max 1000]
 """
 
 from __future__ import annotations
