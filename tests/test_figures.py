@@ -64,6 +64,7 @@ def paper_fed_figure(tmp_path, figure: str):
     spec = json.loads(json.dumps(specs.budget_figure(plan, figure), sort_keys=True))   # as the rule passes it
     for group in ("pass_at_k", "costs"):                  # the planned paths, under tmp_path
         spec[group] = {m: str(tmp_path / f) for m, f in spec[group].items()}
+    del spec["extrapolated"]                               # fits of the runs' own counts, which the paper has not
     values, costs = published(), table1()
     benchmark = plan.benchmark(next(f for f in plan.budget_figures() if f.figure == figure).benchmark)
     for model in spec["labels"]:

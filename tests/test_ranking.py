@@ -50,7 +50,22 @@ def test_ranking_puts_unfinished_last_and_breaks_ties_by_sample_id():
     samples = pd.DataFrame({"task_id": ["a"] * 4, "sample_id": [0, 1, 2, 3], "passed": [True, True, False, True],
                             "finished": [True, False, True, True], "nll": [2.0, 0.1, 1.0, 1.0]})
     # finished by nll then id: 2 (1.0, fail), 3 (1.0, pass), 0 (2.0, pass); unfinished 1 last, counted 0
-    np.testing.assert_array_equal(ranked_passes(samples, "nll")["a"], [0, 1, 1, 0])
+    np.testing.assert_array_equal(ranked_passes(samples, "nll", "last")["a"], [0, 1, 1, 0])
+    # the paper's way (the default): unfinished 1 leaves the pool
+    np.testing.assert_array_equal(ranked_passes(samples, "nll")["a"], [0, 1, 1])
+
+
+def test_discarded_unfinished_leave_each_problem_its_own_n():
+    # a: 4 samples, 1 unfinished -> ranked 3: [pass, fail, pass]; b: all 4 finished: [fail, pass, fail, fail];
+    # c: none finished -> scores 0.  k stops at 3 // 2 = 1, and rank-score@1 is each pool's pass rate
+    # (a 1-subset selects itself): (2/3 + 1/4 + 0) / 3 = 11/36
+    samples = pd.DataFrame({"task_id": ["a"] * 4 + ["b"] * 4 + ["c"] * 2, "sample_id": [0, 1, 2, 3] * 2 + [0, 1],
+                            "passed": [True, True, False, True, False, True, False, False, True, True],
+                            "finished": [True, False, True, True] + [True] * 4 + [False] * 2,
+                            "nll": [0.1, 0.0, 0.2, 0.3, 0.1, 0.2, 0.3, 0.4, 0.1, 0.2]})
+    assert {t: list(v) for t, v in ranked_passes(samples, "nll").items()} == \
+        {"a": [1.0, 0.0, 1.0], "b": [0.0, 1.0, 0.0, 0.0], "c": []}
+    np.testing.assert_allclose(rank_score_table(samples, "nll"), [11 / 36])
 
 
 def test_oracle_ranking_scores_pass_at_k():
@@ -108,7 +123,7 @@ def test_rank_score_report_charges_generation_scoring_and_verifier(tmp_path):
         Costs(flops=flops, seconds=seconds).write(tmp_path / f"{model}.json")
     spec = {"generations": str(tmp_path / "g.parquet"), "executions": str(tmp_path / "e.parquet"),
             "generator": "small", "nll": {r: str(tmp_path / f"{r}.parquet") for r in nll},
-            "costs": {m: str(tmp_path / f"{m}.json") for m in nll}}
+            "costs": {m: str(tmp_path / f"{m}.json") for m in nll}, "unfinished": "last"}
     report = rank_score_report(spec).set_index(["ranker", "k"])
     # rankings by hand (unfinished sample 2 last, counted as failing):
     #   small: a -> 1, 0, 3, [2] = 0, 1, 0, 0;  b -> 1, 0, 3, [2] = 1, 0, 1, 0

@@ -39,7 +39,7 @@ def test_budget_figures_name_their_runs_costs_and_the_papers_points():
     assert fig2["costs"]["codellama-7b"] == "results/costs/codellama-7b.costs.json"
     assert fig2["paper"]["codellama-70b"] == {"benchmark": "humaneval", "model": "Code Llama 70B",
                                               "table1_row": "Code Llama 70B"}
-    assert set(specs.files(fig2)) == {*fig2["pass_at_k"].values(), *fig2["costs"].values()}
+    assert set(specs.files(fig2)) == {*fig2["pass_at_k"].values(), *fig2["costs"].values(), *fig2["extrapolated"].values()}
     fig10 = specs.budget_figure(paper, "fig10")
     assert fig10["paper"]["llama3-8b"]["table1_row"] == "Code Llama 7B"    # footnote 3: 7B's cost stands in
 

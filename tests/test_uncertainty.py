@@ -11,7 +11,8 @@ import pytest
 
 from budget_realloc.costs import Costs
 from budget_realloc.metrics.bootstrap import percentile_band, resample_counts, resampled_means
-from budget_realloc.metrics.curves import budget_curves, pass_at_k_table, task_counts
+from budget_realloc.metrics.curves import pass_at_k_table, task_counts, write_pass_at_k
+from budget_realloc.metrics.family import write_family
 from budget_realloc.reporting import crossover_from_spec
 
 
@@ -95,57 +96,108 @@ def test_greedy_run_must_cover_the_same_tasks():
 #   M: n = 4, 31 problems always solved (c = 4), 9 never (c = 0) -> pass@k = 31/40 at every k;
 #      band about 0.775 +- 1.96 sqrt(0.775 * 0.225 / 40) = [0.65, 0.90].
 #   L: n = 2, 30 problems always solved, 10 never -> pass@1 = 3/4.
-# Budgets 1, 2, 4, 8 (k <= n/2 is reported):
+# Budgets 1, 2, 4, 8 (k <= n/2 is reported; beyond it a model keeps pass@(n/2) as a lower bound):
 #   1: only S can pay (k = 1)                                 -> no row
 #   2: S k=2 (13/28 = 0.464), M k=1 (0.775)                   -> M wins by 0.311, bands apart
 #   4: S k=4 (11/14 = 0.786), M k=2 (0.775), L k=1 (0.75)     -> S wins by 0.0107, inside M's band
-#   8: S k=8 > 4, M k=4 > 2, L k=2 > 1: nobody reports        -> no row
+#   8: S k=8 > 4, M k=4 > 2, L k=2 > 1: all out of samples    -> S's bound 0.786 leads M's 0.775, but
+#      M's true score may be higher: not determined
 COUNTS = {"S": [(8, 2)] * 40, "M": [(4, 4)] * 31 + [(4, 0)] * 9, "L": [(2, 2)] * 30 + [(2, 0)] * 10}
 COSTS = {"S": 1.0, "M": 2.0, "L": 4.0}
+
+
+def family_files(tmp, counts: dict, costs: dict[str, Costs], grid=(0, 3), resamples=2000) -> dict:
+    """A family's files as the workflow writes them, and the spec of its budget job."""
+    spec = {"models": list(counts), "pass_at_k": {}, "counts": {}, "costs": {},
+            "bootstrap": {"resamples": resamples, "seed": 42}, "log2_min": grid[0], "log2_max": grid[1],
+            "steps_per_octave": 1}
+    for model, pairs in counts.items():
+        for key, ext in (("pass_at_k", "csv"), ("counts", "counts.csv"), ("costs", "json")):
+            spec[key][model] = str(tmp / f"{model}.{ext}")
+        write_pass_at_k(str(write_executions(tmp / f"{model}.parquet", pairs)), None, None,
+                        resamples=resamples, seed=42, out=spec["pass_at_k"][model], counts_out=spec["counts"][model])
+        costs[model].write(spec["costs"][model])
+    return spec
+
+
+def write_executions(path, counts):
+    executions(counts).to_parquet(path)
+    return path
+
+
+def crossover_of(tmp, spec) -> dict[str, pd.DataFrame]:
+    files = {name: str(tmp / f"{name}.csv") for name in ("budget", "pairs", "match", "crossover", "claims", "matches")}
+    write_family(spec, files["budget"], files["pairs"], files["match"])
+    crossover_from_spec({"curves": [{"benchmark": "bench", "family": "fam", "file": files["budget"],
+                                     "pairs": files["pairs"], "match": files["match"], "models": spec["models"]}]},
+                        files["crossover"], files["claims"], files["matches"])
+    return {name: pd.read_csv(path) for name, path in files.items()}
 
 
 @pytest.fixture(scope="module")
 def crossover_table(tmp_path_factory) -> pd.DataFrame:
     tmp = tmp_path_factory.mktemp("crossover")
-    tables = {m: pass_at_k_table(task_counts(executions(c)), resamples=2000, seed=42) for m, c in COUNTS.items()}
-    costs = {m: Costs(flops=1e12 * v, seconds=0.5 * v) for m, v in COSTS.items()}
-    budget_curves(tables, costs, np.array([1.0, 2.0, 4.0, 8.0])).to_csv(tmp / "budget.csv", index=False)
-    crossover_from_spec({"curves": [{"benchmark": "bench", "family": "fam", "file": str(tmp / "budget.csv"),
-                                     "models": list(COUNTS)}]}, str(tmp / "crossover.csv"))
-    return pd.read_csv(tmp / "crossover.csv")
+    spec = family_files(tmp, COUNTS, {m: Costs(flops=1e12 * v, seconds=0.5 * v) for m, v in COSTS.items()})
+    return crossover_of(tmp, spec)["crossover"]
 
 
 def test_crossover_names_the_winner_known_by_hand(crossover_table):
     table = crossover_table
     assert sorted(set(table["budget_type"])) == ["flops", "time"]
     for _, rows in table.groupby("budget_type"):
-        assert rows["budget"].tolist() == [2.0, 4.0]
-        clear, tie = rows.iloc[0], rows.iloc[1]
+        assert rows["budget"].tolist() == [2.0, 4.0, 8.0]
+        clear, tie, censored = rows.iloc[0], rows.iloc[1], rows.iloc[2]
         assert (clear["best"], clear["best_k"], clear["runner_up"], clear["runner_up_k"], clear["models"]) == \
             ("M", 1, "S", 2, 2)
         assert clear["best_score"] == pytest.approx(31 / 40, abs=1e-12)
         assert clear["margin"] == pytest.approx(31 / 40 - 13 / 28, abs=1e-12)
-        assert not clear["bands_overlap"]
+        assert not clear["bands_overlap"] and clear["significant"] and clear["determined"]
+        assert clear["margin_low"] > 0
         assert (tie["best"], tie["best_k"], tie["runner_up"], tie["runner_up_k"], tie["models"]) == \
             ("S", 4, "M", 2, 3)
         assert tie["margin"] == pytest.approx(11 / 14 - 31 / 40, abs=1e-12)
-        assert tie["bands_overlap"]
+        assert tie["bands_overlap"] and not tie["significant"] and tie["margin_low"] < 0 < tie["margin_high"]
         # S's band has zero width; M's is the binomial one
         assert tie["best_low"] == pytest.approx(11 / 14, abs=1e-12) == tie["best_high"]
         half = 1.96 * math.sqrt(0.775 * 0.225 / 40)
         assert tie["runner_up_low"] == pytest.approx(0.775 - half, abs=0.03)
         assert tie["runner_up_high"] == pytest.approx(0.775 + half, abs=0.03)
+        # out of samples: ranked by their bounds, nobody dropped, and the lead is not established
+        assert (censored["best"], censored["runner_up"], censored["models"]) == ("S", "M", 3)
+        assert censored["best_censored"] and censored["runner_up_censored"]
+        assert censored["best_score"] == pytest.approx(11 / 14) and not censored["determined"]
+        assert not censored["significant"]
+
+
+def test_a_model_out_of_samples_keeps_its_bound_and_wins_by_it(tmp_path):
+    """The 7B-vs-70B case of the paper: the small model has run out of samples at a budget where
+    the large one still has some, but its pass@(n/2) already beats the large one's score."""
+    counts = {"small": [(4, 4)] * 9 + [(4, 0)], "large": [(8, 1)] * 10}     # small's bound 0.9 > large's
+    spec = family_files(tmp_path, counts, {"small": Costs(flops=1.0), "large": Costs(flops=1.0)}, grid=(0, 2),
+                        resamples=200)
+    tables = crossover_of(tmp_path, spec)
+    row = tables["crossover"].set_index("budget").loc[4.0]          # small: k=4 > 2 (censored); large: k=4
+    assert (row["best"], row["best_censored"], row["runner_up_censored"], row["determined"]) == \
+        ("small", True, False, True)
+    assert row["best_score"] == pytest.approx(0.9)
+    pairs = tables["pairs"].set_index("budget")
+    assert pairs.loc[4.0, "ahead"] == "smaller" and pairs.loc[4.0, "censored_smaller"]
+    budget = tables["budget"]
+    assert budget[(budget["model"] == "small") & (budget["budget"] == 4.0)]["censored"].item()
 
 
 def test_exact_ties_go_to_the_model_listed_first_in_the_family(tmp_path):
-    same = pass_at_k_table(task_counts(executions([(4, 1), (4, 3)])), resamples=100, seed=0)
-    # the curves file lists b first (the rule's JSON spec sorts names); the family says a, b
-    curves = budget_curves({"b": same, "a": same}, {m: Costs(flops=1.0)
-                                                    for m in "ab"}, np.array([1.0, 2.0]))
-    curves.to_csv(tmp_path / "b.csv", index=False)
-    crossover_from_spec({"curves": [{"benchmark": "x", "family": "f", "file": str(tmp_path / "b.csv"),
-                                     "models": ["a", "b"]}]}, str(tmp_path / "c.csv"))
+    # the spec lists b first (the rule's JSON spec sorts names); the family says a, b
+    spec = family_files(tmp_path, {"b": [(4, 1), (4, 3)], "a": [(4, 1), (4, 3)]},
+                        {m: Costs(flops=1.0) for m in "ab"}, grid=(0, 1), resamples=100)
+    family = crossover_of(tmp_path, spec)
+    budget = family["budget"]
+    crossover_from_spec({"curves": [{"benchmark": "x", "family": "f", "file": str(tmp_path / "budget.csv"),
+                                     "pairs": str(tmp_path / "pairs.csv"), "match": str(tmp_path / "match.csv"),
+                                     "models": ["a", "b"]}]},
+                        str(tmp_path / "c.csv"), str(tmp_path / "claims2.csv"), str(tmp_path / "match2.csv"))
     table = pd.read_csv(tmp_path / "c.csv")
     assert table["best"].tolist() == ["a", "a"] and table["runner_up"].tolist() == ["b", "b"]
     assert (table["margin"] == 0).all() and table["bands_overlap"].all()
     assert set(table["budget_type"]) == {"flops"}          # no wall-time cost: no time rows
+    assert set(budget["budget_type"]) == {"flops"}

@@ -226,19 +226,33 @@ def costs(a):
          arg("--greedy", help="the greedy run's executions.parquet or counts CSV"),
          arg("--model", help="a counts CSV with a model column: this model's rows"),
          arg("--resamples", type=int, default=default("bootstrap", "resamples"), help="bootstrap resamples"),
-         arg("--seed", type=int, default=default("seed"), help="seed of the bootstrap"), OUT)
+         arg("--seed", type=int, default=default("seed"), help="seed of the bootstrap"), OUT,
+         arg("--counts-out", required=True, help="the run's per-problem counts (task_counts.csv)"))
 def pass_at_k(a):
     from .metrics.curves import write_pass_at_k
 
-    table = write_pass_at_k(a.sampled, a.greedy, a.model, resamples=a.resamples, seed=a.seed, out=a.out)
+    table = write_pass_at_k(a.sampled, a.greedy, a.model, resamples=a.resamples, seed=a.seed, out=a.out,
+                            counts_out=a.counts_out)
     print(table.head(5).to_string())
 
 
-@command("budget", "Budget curves of a family on one benchmark.", SPEC, OUT)
+@command("budget", "Budget curves, paired comparisons and cost to match of a family on one benchmark.", SPEC, OUT,
+         arg("--pairs-out", required=True), arg("--match-out", required=True))
 def budget(a):
-    from .metrics.curves import write_budget_curves
+    from .metrics.family import write_family
 
-    write_budget_curves(a.spec, a.out)
+    write_family(a.spec, a.out, a.pairs_out, a.match_out)
+
+
+@command("extrapolate", "pass@k beyond n/2 from a run's per-problem counts, with bootstrap intervals.",
+         arg("--counts", required=True, help="task_counts.csv"), OUT,
+         arg("--factor", type=float, default=default("extrapolation", "factor"), help="up to k = factor x n/2"),
+         arg("--resamples", type=int, default=default("extrapolation", "resamples")),
+         arg("--seed", type=int, default=default("seed")))
+def extrapolate(a):
+    from .metrics.extrapolation import write_extrapolation
+
+    write_extrapolation(a.counts, a.out, factor=a.factor, resamples=a.resamples, seed=a.seed)
 
 
 @command("counts", "Per-problem sample and pass counts of every run on a benchmark.", SPEC, OUT)
@@ -246,6 +260,18 @@ def counts(a):
     from .reporting import counts_from_spec
 
     counts_from_spec(a.spec, a.out)
+
+
+@command("paper-claims", "The claims table on the paper's own published numbers (Tables 1-4).", OUT,
+         *[arg(f"--{key.replace('_', '-')}", type=float, default=default("budgets", key))
+           for key in ("log2_min", "log2_max")],
+         arg("--steps-per-octave", type=int, default=default("budgets", "steps_per_octave")))
+def paper_claims(a):
+    from .io import write_csv
+    from .metrics.budget import log2_budget_grid
+    from .metrics.comparisons import paper_claims
+
+    write_csv(paper_claims(log2_budget_grid(a.log2_min, a.log2_max, a.steps_per_octave)), a.out)
 
 
 # --------------------------------------------------------------------------- ranking
@@ -308,11 +334,12 @@ def table_passk(a):
     passk_table_from_spec(a.spec, a.csv, a.md, a.tex, a.html)
 
 
-@command("crossover", "The best model at each budget, its margin and whether the bands overlap.", SPEC, OUT)
+@command("crossover", "The best model at each budget and its margin; the paper's claim checked; cost to match.",
+         SPEC, OUT, arg("--claims-out", required=True), arg("--match-out", required=True))
 def crossover(a):
     from .reporting import crossover_from_spec
 
-    crossover_from_spec(a.spec, a.out)
+    crossover_from_spec(a.spec, a.out, a.claims_out, a.match_out)
 
 
 # --------------------------------------------------------------------------- entry point

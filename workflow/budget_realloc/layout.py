@@ -18,8 +18,12 @@ EXECUTIONS_SHARD = SHARD.replace("{stage}", "executions")
 GENERATIONS = GATHERED.replace("{stage}", "generations")
 EXECUTIONS = GATHERED.replace("{stage}", "executions")
 PASS_AT_K = "results/{benchmark}/{model}/pass_at_k.csv"
+TASK_COUNTS = "results/{benchmark}/{model}/task_counts.csv"
+EXTRAPOLATED = "results/{benchmark}/{model}/extrapolated.csv"
 COUNTS = "results/{benchmark}/counts.csv"
 BUDGET = "results/{benchmark}/budget-{family}.csv"
+PAIRS = "results/{benchmark}/pairs-{family}.csv"
+MATCH = "results/{benchmark}/match-{family}.csv"
 
 FLOPS = "results/costs/{model}.flops.json"
 WALLTIME = "results/costs/{model}.walltime.json"
@@ -33,6 +37,9 @@ RANK_SCORE = "results/{benchmark}/{model}/ranking/rank_score-{variant}.csv"
 FIGURE = "results/figures/{figure}.{ext}"
 TABLE = "results/tables/{table}.{ext}"
 CROSSOVER = "results/tables/crossover.csv"
+CLAIMS = "results/tables/claims.csv"
+PAPER_CLAIMS = "results/tables/claims-paper.csv"
+MATCHES = "results/tables/match.csv"
 
 DECODINGS = ("sampled", "greedy")
 FIGURE_FORMATS = ("pdf", "png")

@@ -48,3 +48,16 @@ def model_names() -> list[str]:
 def cost_names() -> list[str]:
     """Every model with a row in the paper's Table 1."""
     return [row["model"] for row in _rows(TABLE1)]
+
+
+def published_curve(benchmark: str, model: str):
+    """The paper's pass@k of a model for every k = 1 .. its largest published k (a fraction),
+    read between the published k by linear interpolation in log k (pass@k rises smoothly and
+    concavely in log k there, so this errs slightly low); empty where the paper has none."""
+    import numpy as np
+
+    points = published_pass_at_k(benchmark, model)
+    if not points:
+        return np.empty(0)
+    ks = np.array(sorted(points), dtype=np.float64)
+    return np.interp(np.log(np.arange(1, int(ks[-1]) + 1)), np.log(ks), [points[int(k)] for k in ks])

@@ -318,5 +318,5 @@ class Plan:
                 for b, m in self.executed() for d in self.decodings(b, m)]
         out += [layout.COUNTS.format(benchmark=b) for b in self.benchmarks if not self.counts_only(b)]
         if self.budget_curves():
-            out.append(layout.CROSSOVER)
-        return out
+            out += [layout.CROSSOVER, layout.CLAIMS, layout.MATCHES]
+        return out + [layout.PAPER_CLAIMS]

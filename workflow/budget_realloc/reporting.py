@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
 from .costs import Costs, normalised
 from .errors import InputError
 from .figures import budget_figure, ranking_figure
 from .io import write_csv
+from .metrics.comparisons import claims
 from .metrics.crossover import crossover
 from .paper import paper_costs
 from .paper import published_pass_at_k as paper_pass_at_k
@@ -22,8 +25,10 @@ def budget_figure_from_spec(spec: dict, pdf: str, png: str):
     """Figures 2-6, 10-11 (config.Plan.budget_figure_spec); returns the figure drawn."""
     costs = {m: Costs.read(f) for m, f in spec["costs"].items()}
     tables = _tables({m: spec["pass_at_k"][m] for m in spec["models"]})
+    extrapolated = _tables(spec.get("extrapolated", {}))
     return budget_figure(tables=tables, costs=costs, labels=spec["labels"], title=spec["title"],
-                         notes=spec.get("notes", []), pdf=pdf, png=png, paper=published(spec.get("paper", {})))
+                         notes=spec.get("notes", []), pdf=pdf, png=png, paper=published(spec.get("paper", {})),
+                         extrapolated=extrapolated)
 
 
 def published(names: dict[str, dict]) -> dict[str, dict]:
@@ -74,15 +79,25 @@ def passk_table_from_spec(spec: dict, csv: str, md: str, tex: str, html: str) ->
     write_table(frame, csv, md, tex, html, spec["caption"], group="benchmark")
 
 
-def crossover_from_spec(spec: dict, out: str) -> None:
-    """results/tables/crossover.csv from the budget curves of every (benchmark, family) drawn;
-    each entry lists its family's models in order, which breaks exact ties."""
-    frames = []
+def crossover_from_spec(spec: dict, out: str, claims_out: str, match_out: str) -> None:
+    """results/tables/{crossover,claims,match}.csv from every (benchmark, family) drawn; each
+    entry lists its family's models in order, which breaks exact ties."""
+    curves, pairs, matches = [], [], []
     for entry in spec["curves"]:
-        frame = pd.read_csv(entry["file"]).assign(benchmark=entry["benchmark"], family=entry["family"])
+        where = {"benchmark": entry["benchmark"], "family": entry["family"]}
         order = {model: index for index, model in enumerate(entry["models"])}
-        frames.append(frame.sort_values("model", key=lambda m: m.map(order), kind="stable"))
-    write_csv(crossover(pd.concat(frames, ignore_index=True)), out)
+        frame = pd.read_csv(entry["file"]).assign(**where)
+        curves.append(frame.sort_values("model", key=lambda m: m.map(order), kind="stable"))
+        pairs.append(pd.read_csv(entry["pairs"]).assign(**where))
+        match = pd.read_csv(entry["match"]) if Path(entry["match"]).stat().st_size > 1 else pd.DataFrame()
+        matches.append(match.assign(**where) if len(match) else match)
+    pairs_all = pd.concat(pairs, ignore_index=True)
+    write_csv(crossover(pd.concat(curves, ignore_index=True), pairs_all), out)
+    write_csv(pd.concat([claims(p).assign(benchmark=e["benchmark"], family=e["family"])
+                         for p, e in zip(pairs, spec["curves"])], ignore_index=True), claims_out)
+    matched = pd.concat(matches, ignore_index=True)
+    write_csv(matched[["benchmark", "family", *[c for c in matched.columns if c not in ("benchmark", "family")]]]
+              if len(matched) else matched, match_out)
 
 
 def counts_from_spec(spec: dict, out: str) -> None:

@@ -12,7 +12,8 @@ import re
 from . import layout
 from .plan import Plan
 
-FILE_KEYS = ("pass_at_k", "costs", "file", "rank_score", "generations", "executions", "nll", "flops")
+FILE_KEYS = ("pass_at_k", "costs", "file", "rank_score", "generations", "executions", "nll", "flops", "counts",
+             "extrapolated", "pairs", "match")
 
 
 def files(spec) -> list[str]:
@@ -56,6 +57,7 @@ def budget_figure(plan: Plan, name: str) -> dict:
         "models": list(models),        # the family's order (the rule's JSON sorts dict keys)
         "labels": {m: plan.label(m) for m in models},
         "pass_at_k": {m: layout.PASS_AT_K.format(benchmark=figure.benchmark, model=m) for m in models},
+        "extrapolated": {m: layout.EXTRAPOLATED.format(benchmark=figure.benchmark, model=m) for m in models},
         "costs": {m: plan.cost_file(figure.benchmark, m) for m in models},
         "paper": {m: {"benchmark": paper_benchmark, "model": plan.model(m)["paper"],
                       "table1_row": plan.paper_cost_name(m)}
@@ -64,9 +66,13 @@ def budget_figure(plan: Plan, name: str) -> dict:
 
 
 def budget_curves(plan: Plan, benchmark: str, family: str) -> dict:
+    """A family's budget curves, paired comparisons and cost to match (metrics.family)."""
     models = plan.family_on(benchmark, family)
-    return {"pass_at_k": {m: layout.PASS_AT_K.format(benchmark=benchmark, model=m) for m in models},
-            "costs": {m: plan.cost_file(benchmark, m) for m in models}, **plan.config["budgets"]}
+    return {"models": models,
+            "pass_at_k": {m: layout.PASS_AT_K.format(benchmark=benchmark, model=m) for m in models},
+            "counts": {m: layout.TASK_COUNTS.format(benchmark=benchmark, model=m) for m in models},
+            "costs": {m: plan.cost_file(benchmark, m) for m in models},
+            "bootstrap": plan.bootstrap(benchmark), **plan.config["budgets"]}
 
 
 RANKING_FIGURES = {"fig8": "nll", "fig9": "verifier"}
@@ -109,6 +115,7 @@ def rank_score(plan: Plan, benchmark: str, generator: str, variant: str) -> dict
         "generator": generator,
         "nll": {r: layout.NLL.format(benchmark=benchmark, model=generator, ranker=r) for r in entry["rankers"]},
         "costs": {m: plan.cost_file(benchmark, m) for m in [generator, *entry["rankers"]]},
+        "unfinished": plan.config["ranking"]["unfinished"],
     }
     if variant == "verifier":
         spec["verifier"] = {"file": layout.VERIFIER_SCORES.format(benchmark=benchmark, model=generator,
@@ -137,7 +144,10 @@ def passk_table(plan: Plan, table: str) -> dict:
 
 
 def crossover(plan: Plan) -> dict:
+    """Every family's curves, pairs and cost to match: the crossover, claims and match tables."""
     return {"curves": [{"benchmark": b, "family": f, "file": layout.BUDGET.format(benchmark=b, family=f),
+                        "pairs": layout.PAIRS.format(benchmark=b, family=f),
+                        "match": layout.MATCH.format(benchmark=b, family=f),
                         "models": plan.family_on(b, f)} for b, f in plan.budget_curves()]}
 
 

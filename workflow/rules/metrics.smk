@@ -6,7 +6,8 @@ rule pass_at_k:
     input:
         unpack(run_outcomes),
     output:
-        layout.PASS_AT_K,
+        table=layout.PASS_AT_K,
+        counts=layout.TASK_COUNTS,
     params:
         args=pass_at_k_args,
     log:
@@ -14,14 +15,16 @@ rule pass_at_k:
     conda:
         "../../envs/execute.yaml"
     shell:
-        "{BUDGET_REALLOC} pass-at-k {params.args} --out {output} > {log} 2>&1"
+        "{BUDGET_REALLOC} pass-at-k {params.args} --out {output.table} --counts-out {output.counts} > {log} 2>&1"
 
 
 rule budget_curves:
     input:
         lambda wc: specs.files(specs.budget_curves(PLAN, wc.benchmark, wc.family)),
     output:
-        layout.BUDGET,
+        curves=layout.BUDGET,
+        pairs=layout.PAIRS,
+        match=layout.MATCH,
     params:
         spec=lambda wc: spec(specs.budget_curves(PLAN, wc.benchmark, wc.family)),
     log:
@@ -29,7 +32,26 @@ rule budget_curves:
     conda:
         "../../envs/execute.yaml"
     shell:
-        "{BUDGET_REALLOC} budget --spec {params.spec:q} --out {output} > {log} 2>&1"
+        "{BUDGET_REALLOC} budget --spec {params.spec:q} --out {output.curves} --pairs-out {output.pairs}"
+        " --match-out {output.match} > {log} 2>&1"
+
+
+rule extrapolate:
+    input:
+        layout.TASK_COUNTS,
+    output:
+        layout.EXTRAPOLATED,
+    params:
+        factor=config["extrapolation"]["factor"],
+        resamples=config["extrapolation"]["resamples"],
+        seed=lambda wc: PLAN.bootstrap(wc.benchmark)["seed"],
+    log:
+        f"{LOGS}/{{benchmark}}/{{model}}/extrapolate.log",
+    conda:
+        "../../envs/execute.yaml"
+    shell:
+        "{BUDGET_REALLOC} extrapolate --counts {input} --factor {params.factor} --resamples {params.resamples}"
+        " --seed {params.seed} --out {output} > {log} 2>&1"
 
 
 rule run_counts:

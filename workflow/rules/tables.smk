@@ -40,8 +40,10 @@ rule crossover:
     input:
         lambda wc: specs.files(specs.crossover(PLAN)),
     output:
-        report(layout.CROSSOVER, caption="../report/crossover.rst", category="Tables",
-               subcategory="Best model per budget, with 95% bands"),
+        crossover=report(layout.CROSSOVER, caption="../report/crossover.rst", category="Tables",
+                         subcategory="Best model per budget, with 95% bands"),
+        claims=layout.CLAIMS,
+        match=layout.MATCHES,
     params:
         spec=lambda wc: spec(specs.crossover(PLAN)),
     log:
@@ -49,4 +51,18 @@ rule crossover:
     conda:
         "../../envs/plot.yaml"
     shell:
-        "{BUDGET_REALLOC} crossover --spec {params.spec:q} --out {output} > {log} 2>&1"
+        "{BUDGET_REALLOC} crossover --spec {params.spec:q} --out {output.crossover} --claims-out {output.claims}"
+        " --match-out {output.match} > {log} 2>&1"
+
+
+rule paper_claims:
+    output:
+        layout.PAPER_CLAIMS,
+    params:
+        grid=" ".join(f"--{key.replace('_', '-')} {value}" for key, value in config["budgets"].items()),
+    log:
+        f"{LOGS}/tables/claims-paper.log",
+    conda:
+        "../../envs/execute.yaml"
+    shell:
+        "{BUDGET_REALLOC} paper-claims {params.grid} --out {output} > {log} 2>&1"

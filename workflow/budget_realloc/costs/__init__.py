@@ -12,12 +12,12 @@ cheapest one (:func:`normalised`).
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ..paper import paper_costs
 
-BUDGET_TYPES = ("flops", "time")
+BUDGET_TYPES = ("flops", "time")      # every model has these axes; Costs.extra adds others
 PAPER_WALLTIME_SAMPLES = 1000     # Table 1 times "a subset of ~1k examples"
 
 
@@ -28,10 +28,15 @@ class Costs:
     seconds: float | None = None        # device-seconds per sample
     seconds_source: str = ""
     tokens: float | None = None         # tokens a sample cost (generated + its share of the prompt)
+    # more budget axes: "usd" (dollars at the configured price per device-hour) and
+    # "time@<accelerator>" (idealized device-seconds on that accelerator, costs.roofline)
+    extra: dict[str, float] = field(default_factory=dict)
 
     def of(self, budget_type: str) -> float | None:
-        """The cost of one sample in ``budget_type`` (flops | time), None where it is unknown."""
-        return {"flops": self.flops, "time": self.seconds}[budget_type]
+        """The cost of one sample in ``budget_type`` (flops, time or an extra axis), None where unknown."""
+        if budget_type in BUDGET_TYPES:
+            return self.flops if budget_type == "flops" else self.seconds
+        return self.extra.get(budget_type)
 
     def write(self, path: str | Path) -> None:
         from ..io import write_json
@@ -41,6 +46,12 @@ class Costs:
     @classmethod
     def read(cls, path: str | Path) -> "Costs":
         return cls(**json.loads(Path(path).read_text()))
+
+
+def budget_types(costs) -> list[str]:
+    """The budget axes of some models' costs: FLOPs, time, then every extra axis any of them has
+    (an axis that some model lacks is left out of its family's comparisons: :func:`unit`)."""
+    return [*BUDGET_TYPES, *sorted({key for c in costs for key in c.extra})]
 
 
 def unit(costs: dict[str, Costs], budget_type: str) -> float | None:
@@ -123,4 +134,4 @@ def measured_costs(generations_path: str, flops: dict, stated: dict | None = Non
                  seconds=seconds, seconds_source=source, tokens=tokens)
 
 
-__all__ = ["BUDGET_TYPES", "Costs", "measured_costs", "model_costs", "normalised", "unit"]
+__all__ = ["BUDGET_TYPES", "Costs", "budget_types", "measured_costs", "model_costs", "normalised", "unit"]

@@ -27,14 +27,18 @@ PANELS = (("samples", "(a) k", "pass@k (%)"),
 
 
 def budget_figure(*, tables: dict[str, pd.DataFrame], costs: dict[str, Costs], labels: dict[str, str],
-                  title: str, pdf: str, png: str, paper: dict[str, dict] | None = None, notes: list[str] = ()):
+                  title: str, pdf: str, png: str, paper: dict[str, dict] | None = None, notes: list[str] = (),
+                  extrapolated: dict[str, pd.DataFrame] | None = None):
     """Draw, save as PDF and PNG, and return the (closed) figure.
 
     ``tables``: model -> pass_at_k table (metrics.curves); ``costs``: model -> per-sample costs;
     ``paper``: model -> {"pass_at_k": {k: fraction}, "costs": {"flops": ..., "time": ...}} with
     the paper's published pass@k and Table 1 normalised costs, for the models the paper ran;
     ``notes``: lines printed under the title (where counts came from).  Runs whose problems
-    have different numbers of samples say so there too.
+    have different numbers of samples say so there too.  ``extrapolated``: model -> its
+    metrics.extrapolation table; the Beta-Binomial's pass@k beyond n/2 is drawn dotted with its
+    band, apart from the measured curve.  Past its last sample a model's curve continues dashed
+    at pass@(n/2): the lower bound a budget it cannot spend still guarantees (censored).
     """
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
@@ -54,6 +58,17 @@ def budget_figure(*, tables: dict[str, pd.DataFrame], costs: dict[str, Costs], l
             continue
         drawn = [value for model in models
                  for value in _draw_model(ax, model, tables[model], unit[model], colour[model], labels[model])]
+        for model in models:
+            if extrapolated and model in extrapolated:
+                drawn += _draw_extrapolation(ax, model, extrapolated[model], unit[model], colour[model])
+        right = ax.get_xlim()[1]
+        for model in models:
+            last = sampled_rows(tables[model]).iloc[-1]
+            x = unit[model] * float(last["k"])
+            if x < right:
+                ax.hlines(100 * last["pass_at_k"], x, right, colors=[colour[model]], linestyles="--", lw=1.2,
+                          gid=f"censored:{model}")
+        ax.set_xlim(right=right)
         for model, cost in paper_unit.items():
             points = paper[model]["pass_at_k"]
             ys = 100 * np.array(list(points.values()))
@@ -69,7 +84,10 @@ def budget_figure(*, tables: dict[str, pd.DataFrame], costs: dict[str, Costs], l
     handles = [Line2D([], [], color=colour[m], lw=2, label=labels[m]) for m in models]
     handles += [Line2D([], [], ls="none", color="gray", markeredgecolor="black", marker="*", markersize=12,
                        label="greedy pass@1"),
-                Patch(color="gray", alpha=BAND_ALPHA * 2, label="95% bootstrap band (problems)")]
+                Patch(color="gray", alpha=BAND_ALPHA * 2, label="95% bootstrap band (problems)"),
+                Line2D([], [], color="gray", ls="--", lw=1.2, label="out of samples: pass@(n/2), a lower bound")]
+    if extrapolated:
+        handles.append(Line2D([], [], color="gray", ls=":", lw=2, label="extrapolated (Beta-Binomial fit)"))
     if paper:
         handles.append(Line2D([], [], ls="none", marker="o", markerfacecolor="none", markeredgecolor="gray",
                               markeredgewidth=1.4, label="published (Hassid et al.)"))
@@ -99,6 +117,18 @@ def _unit_costs(budget_type: str, models: list[str], costs: dict[str, Costs], pa
         return None, {}
     published = {m: Costs(flops=entry["costs"]["flops"], seconds=entry["costs"]["time"]) for m, entry in paper.items()}
     return unit, normalised(published, budget_type) if published else {}
+
+
+def _draw_extrapolation(ax, model: str, table: pd.DataFrame, cost: float, colour) -> list[float]:
+    """The Beta-Binomial's pass@k beyond n/2, dotted, with its bootstrap band; values drawn."""
+    rows = table[(table["method"] == "beta-binomial")].dropna(subset=["predicted"]).sort_values("k")
+    if rows.empty:
+        return []
+    x = cost * rows["k"].to_numpy(dtype=np.float64)
+    y, low, high = (100 * rows[c].to_numpy(dtype=np.float64) for c in ("predicted", "low", "high"))
+    ax.fill_between(x, low, high, color=colour, alpha=BAND_ALPHA / 2, lw=0, gid=f"extrapolated-band:{model}")
+    ax.plot(x, y, color=colour, ls=":", lw=2, gid=f"extrapolated:{model}")
+    return [*y, *low, *high]
 
 
 def _draw_model(ax, model: str, table: pd.DataFrame, cost: float, colour, label: str) -> list[float]:

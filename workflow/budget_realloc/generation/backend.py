@@ -26,7 +26,7 @@ class Result:
 
 def make_backend(backend: str, source: str, dtype: str, device: str, batch_size: int):
     if backend == "hf":
-        from .pretrained import HFBackend
+        from .hf import HFBackend
 
         return HFBackend(source, dtype=dtype, device=device, batch_size=batch_size)
     if backend == "vllm":

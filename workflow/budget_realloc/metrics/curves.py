@@ -10,12 +10,13 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..costs import BUDGET_TYPES, Costs, normalised
+from ..costs import Costs, budget_types, normalised
 from .budget import at_budget
 from .bootstrap import percentile_band, resample_counts, resampled_means
 from .pass_at_k import pass_at_k_curve
 
-BUDGET_COLUMNS = ["model", "budget_type", "budget", "cost_per_sample", "k", "score", "score_low", "score_high"]
+BUDGET_COLUMNS = ["model", "budget_type", "budget", "cost_per_sample", "k", "censored", "score", "score_low",
+                  "score_high"]
 
 
 def reported_k_max(n: int) -> int:
@@ -87,45 +88,48 @@ def budget_curves(tables: dict[str, pd.DataFrame], costs: dict[str, Costs], grid
     """pass_flops@f and pass_time@t of each model at each budget of ``grid`` (Eq. 2-3), with the
     95% band read off the pass@k band at the same k.
 
+    A budget that buys more samples than a model's curve reports (k > n/2) is censored: the model
+    ran out of samples, not of budget, and pass@k never falls as k grows, so its score there is
+    at least its pass@(n/2) — kept as that lower bound (``censored`` True), never dropped, so no
+    other model is ever best there by its absence.  A budget that buys no sample scores NaN.
+
     ``tables`` maps model -> its :func:`pass_at_k_table`; ``costs`` maps model -> its per-sample
     costs.  Costs are normalised to the family's cheapest model; a budget type some model has no
     cost for (wall-time not measured) is left out for all.
     Columns: BUDGET_COLUMNS.
     """
     rows = []
-    for budget_type in BUDGET_TYPES:
+    for budget_type in budget_types(costs.values()):
         unit = normalised({m: costs[m] for m in tables}, budget_type)
         if unit is None:
             continue
         for model, table in tables.items():
             sampled = sampled_rows(table)
-            score, k = at_budget(sampled["pass_at_k"], unit[model], grid)
-            low, _ = at_budget(sampled["ci_low"], unit[model], grid)
-            high, _ = at_budget(sampled["ci_high"], unit[model], grid)
+            values = {}
+            for column in ("pass_at_k", "ci_low", "ci_high"):
+                curve = sampled[column].to_numpy()
+                values[column], k = at_budget(curve, unit[model], grid)
+                censored = k > curve.size
+                values[column][censored] = curve[-1]
             rows.append(pd.DataFrame({"model": model, "budget_type": budget_type, "budget": grid,
-                                      "cost_per_sample": unit[model], "k": k, "score": score,
-                                      "score_low": low, "score_high": high}))
+                                      "cost_per_sample": unit[model], "k": k, "censored": censored,
+                                      "score": values["pass_at_k"], "score_low": values["ci_low"],
+                                      "score_high": values["ci_high"]}))
     return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=BUDGET_COLUMNS)
 
 
 def write_pass_at_k(sampled: str, greedy: str | None, model: str | None, *, resamples: int, seed: int,
-                    out: str) -> pd.DataFrame:
-    """results/<benchmark>/<model>/pass_at_k.csv from a run's verdicts or published counts."""
+                    out: str, counts_out: str) -> pd.DataFrame:
+    """results/<benchmark>/<model>/pass_at_k.csv from a run's verdicts or published counts, and
+    beside it the run's per-problem counts (``task_counts.csv``: decoding, task_id, n, c) that the
+    paired comparisons, cost to match and extrapolation start from."""
     from ..io import write_csv
 
-    table = pass_at_k_table(run_counts(sampled, "sampled", model),
-                            run_counts(greedy, "greedy", model) if greedy else None, resamples=resamples, seed=seed)
+    counts = {"sampled": run_counts(sampled, "sampled", model)}
+    if greedy:
+        counts["greedy"] = run_counts(greedy, "greedy", model)
+    table = pass_at_k_table(counts["sampled"], counts.get("greedy"), resamples=resamples, seed=seed)
+    write_csv(pd.concat([c.assign(decoding=d) for d, c in counts.items()])[["decoding", "task_id", "n", "c"]],
+              counts_out)
     write_csv(table, out)
     return table
-
-
-def write_budget_curves(spec: dict, out: str) -> pd.DataFrame:
-    """results/<benchmark>/budget-<family>.csv from the spec of specs.budget_curves."""
-    from ..io import write_csv
-    from .budget import log2_budget_grid
-
-    tables = {m: pd.read_csv(f) for m, f in spec["pass_at_k"].items()}
-    costs = {m: Costs.read(f) for m, f in spec["costs"].items()}
-    curves = budget_curves(tables, costs, log2_budget_grid(spec["log2_min"], spec["log2_max"], spec["steps_per_octave"]))
-    write_csv(curves, out)
-    return curves

@@ -257,3 +257,28 @@ def extrapolate_points(ks, coverage, ks_out) -> pd.DataFrame:
     return pd.concat([pd.DataFrame({"method": method, "k": ks_out.astype(np.int64), "predicted": predicted,
                                     "low": np.nan, "high": np.nan, "extrapolated": True})
                       for method, predicted in predictions.items()], ignore_index=True)
+
+
+def extrapolation_ks(n: int, factor: float) -> np.ndarray:
+    """k = n/2 (the last measured) and the powers of two beyond it up to factor x n/2."""
+    start = max(1, n // 2)
+    stop = max(start, int(factor * start))
+    powers = 2 ** np.arange(int(np.ceil(np.log2(start + 1))), int(np.floor(np.log2(stop))) + 1)
+    return np.unique(np.concatenate([[start], powers, [stop]])).astype(np.int64)
+
+
+def write_extrapolation(counts_path: str, out: str, *, factor: float, resamples: int, seed: int) -> pd.DataFrame:
+    """results/<benchmark>/<model>/extrapolated.csv from the run's task_counts.csv (sampled rows)."""
+    from ..io import write_csv
+
+    counts = pd.read_csv(counts_path)
+    counts = counts[counts["decoding"] == "sampled"].sort_values("task_id", kind="stable")
+    ks = extrapolation_ks(int(counts["n"].min()), factor)
+    try:
+        frame = extrapolate(counts[["n", "c"]], ks, resamples, seed).assign(note="")
+    except ValueError as error:     # nothing solved, one sample per problem: no law to fit
+        frame = pd.DataFrame([{"method": method, "k": k, "predicted": np.nan, "low": np.nan, "high": np.nan,
+                               "extrapolated": True, "note": f"not fitted: {error}"}
+                              for method in (BETA_BINOMIAL, POWER_LAW) for k in ks])
+    write_csv(frame, out)
+    return frame

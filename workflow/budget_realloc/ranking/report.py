@@ -20,8 +20,9 @@ COLUMNS = ["ranker", "k", "rank_score", "time_cost_per_sample", "flops_cost_per_
 
 
 def rank_score_report(spec: dict) -> pd.DataFrame:
-    """``spec``: generations, executions, generator, nll (ranker -> file), costs (model -> file),
-    and optionally verifier {file, flops, nll_weight}: then each ranker is combined with it."""
+    """``spec`` (specs.rank_score): generations, executions, generator, nll (ranker -> file),
+    costs (model -> file), unfinished (ranking.scores), and optionally verifier {file, flops,
+    nll_weight}: then each ranker is combined with it."""
     samples = read_parquet(spec["generations"])[["task_id", "sample_id", "finished"]].merge(
         read_parquet(spec["executions"])[["task_id", "sample_id", "passed"]], on=["task_id", "sample_id"])
     costs = {m: Costs.read(f) for m, f in spec["costs"].items()}
@@ -43,7 +44,7 @@ def rank_score_report(spec: dict) -> pd.DataFrame:
             # LEVER: rank by P_LM(y|x)·P_verifier(correct|x, y), in logs; lower is better here
             scored["combined"] = verifier["nll_weight"] * scored["nll"] - scored["log_p_correct"]
             name, column = f"{ranker}+verifier", "combined"
-        curve = rank_score_table(scored, column)
+        curve = rank_score_table(scored, column, spec["unfinished"])
         frames.append(pd.DataFrame({"ranker": name, "k": np.arange(1, curve.size + 1), "rank_score": curve,
                                     "time_cost_per_sample": time_cost, "flops_cost_per_sample": flops_cost}))
     return pd.concat(frames, ignore_index=True)[COLUMNS]

@@ -2,9 +2,13 @@
 
 A ranking orders each problem's samples by a score, best first, ties broken by sample id so
 the order never depends on row order.  Generations that did not finish (the token limit, no
-EOS or stop sequence) are discarded, as in the paper: they go last and never count as the
-selected answer, so among any k samples the best-ranked finished one is chosen, and a set of
-k unfinished samples selects nothing.
+EOS or stop sequence) are handled one of two ways (``ranking.unfinished`` in the config):
+
+- ``discard`` (the default, the paper's Section 5.2: "we discard any generation that fails to
+  complete"): they leave the pool; each problem is ranked over its finished samples, with its
+  own n, and k stops at n/2 of the problem with the fewest (one with none scores 0);
+- ``last``: they stay in the pool, ranked after every finished one and never counted as the
+  selected answer, so a set of k unfinished samples selects nothing.
 """
 
 from __future__ import annotations
@@ -16,25 +20,32 @@ from ..metrics import rank_score_curve
 from ..metrics.curves import reported_k_max
 
 
-def ranked_passes(samples: pd.DataFrame, score: str) -> dict[str, np.ndarray]:
-    """Per task, the verdicts in ranking order (lowest ``score`` first); unfinished ones count 0.
+UNFINISHED = ("discard", "last")
+
+
+def ranked_passes(samples: pd.DataFrame, score: str, unfinished: str = "discard") -> dict[str, np.ndarray]:
+    """Per task, the verdicts in ranking order (lowest ``score`` first); an unscored sample goes
+    last and counts 0, as does an unfinished one where ``unfinished`` is ``last``.
 
     ``samples`` has columns task_id, sample_id, passed, finished and ``score``.
     """
+    if unfinished not in UNFINISHED:
+        raise ValueError(f"unfinished generations are discarded or ranked last, not {unfinished!r}")
+    tasks = pd.unique(samples["task_id"])
+    if unfinished == "discard":
+        samples = samples[samples["finished"].to_numpy(bool)]
     ordered = samples.assign(_unscored=~samples["finished"] | samples[score].isna()) \
         .sort_values(["task_id", "_unscored", score, "sample_id"], na_position="last")
     passes = ordered["passed"].to_numpy(bool) & ~ordered["_unscored"].to_numpy(bool)
-    out, tasks = {}, ordered["task_id"].to_numpy()
-    for task in pd.unique(tasks):
-        out[task] = passes[tasks == task].astype(float)
-    return out
+    ranked_tasks = ordered["task_id"].to_numpy()
+    return {task: passes[ranked_tasks == task].astype(float) for task in tasks}
 
 
-def rank_score_table(samples: pd.DataFrame, score: str) -> np.ndarray:
-    """Mean rank-score@k over problems for k = 1..n/2."""
-    ranked = ranked_passes(samples, score)
-    sizes = {len(v) for v in ranked.values()}
-    if len(sizes) != 1:
-        raise ValueError(f"every task needs the same number of samples; got {sorted(sizes)}")
-    n = sizes.pop()
-    return rank_score_curve(np.stack(list(ranked.values())), reported_k_max(n)).mean(axis=0)
+def rank_score_table(samples: pd.DataFrame, score: str, unfinished: str = "discard") -> np.ndarray:
+    """Mean rank-score@k over problems for k = 1..n/2 of the problem with the fewest samples
+    ranked (each problem's own n in its weights, metrics.rank_score)."""
+    ranked = ranked_passes(samples, score, unfinished)
+    # with nothing finished anywhere, every k-subset selects nothing: 0 up to n/2 of the drawn
+    sizes = [len(v) for v in ranked.values() if len(v)] or [int(samples.groupby("task_id").size().min())]
+    k_max = reported_k_max(min(sizes))
+    return np.mean([rank_score_curve(v, k_max) if len(v) else np.zeros(k_max) for v in ranked.values()], axis=0)
