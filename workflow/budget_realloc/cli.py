@@ -209,15 +209,24 @@ def walltime(a):
          arg("--walltime", help="the wall-time profile (the paper's constant cost)"),
          arg("--generations", help="a gathered generations file (measured costs)"),
          arg("--paper-name", help="whose Table 1 time stands in where nothing better is known"),
-         arg("--stated", type=json.loads, help="JSON: seconds_per_sample, devices, source of generations made elsewhere"))
+         arg("--stated", type=json.loads, help="JSON: seconds_per_sample, devices, source of generations made elsewhere"),
+         arg("--time-unit", default=default("costs", "time_unit"), choices=["device-seconds", "seconds"]))
 def costs(a):
     from .costs import measured_costs, model_costs
 
     if a.generations:
-        result = measured_costs(a.generations, read_json(a.flops), a.stated)
+        result = measured_costs(a.generations, read_json(a.flops), a.stated, a.time_unit)
     else:
-        result = model_costs(read_json(a.flops), read_json(a.walltime) if a.walltime else None, a.paper_name, a.stated)
+        result = model_costs(read_json(a.flops), read_json(a.walltime) if a.walltime else None, a.paper_name, a.stated,
+                             a.time_unit)
     result.write(a.out)
+
+
+@command("run-costs", "A run's budget axes: the model's costs, idealized times on accelerators, dollars.", SPEC, OUT)
+def run_costs(a):
+    from .costs.axes import write_run_costs
+
+    write_run_costs(a.spec, a.out)
 
 
 # --------------------------------------------------------------------------- metrics

@@ -147,6 +147,11 @@ def _check_references(config: dict) -> None:
         _check_paper_names(name, model)
     for figure, spec in config["figures"].items():
         need([spec["family"]], families, f"figures.{figure}.family", "family")
+    from .costs.roofline import accelerators
+
+    costs = config["costs"]
+    need([costs["accelerator"]], accelerators(), "costs.accelerator", "accelerator")
+    need(costs["idealized_accelerators"], accelerators(), "costs.idealized_accelerators", "accelerator")
     for table, spec in config["tables"].items():
         need(spec["families"], families, f"tables.{table}.families", "family")
     for where, ref in benchmark_references(config):

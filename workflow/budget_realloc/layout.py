@@ -29,6 +29,7 @@ FLOPS = "results/costs/{model}.flops.json"
 WALLTIME = "results/costs/{model}.walltime.json"
 COSTS = "results/costs/{model}.costs.json"
 MEASURED_COSTS = "results/{benchmark}/{model}/measured_costs.json"
+RUN_COSTS = "results/{benchmark}/{model}/costs.json"
 
 NLL = "results/{benchmark}/{model}/ranking/nll-{ranker}.parquet"
 VERIFIER_SCORES = "results/{benchmark}/{model}/ranking/verifier-{verifier}.parquet"

@@ -79,11 +79,11 @@ class Plan:
         for name in [b for b in self.paths if config["benchmarks"][b]["fallback"] and b not in used]:
             del self.paths[name]
             self.dropped[name] = "a fallback, and everything that could fall back to it has its first choice"
-        if config["cost_model"] == "measured":
+        if config["cost_model"] in ("measured", "idealized"):
             counted = [f"{m} on {b}" for (b, m), s in self.sources.items() if s.counts and b in self.paths]
             if counted:
-                raise ConfigError(f"config: cost_model: measured needs each sample's tokens, but {', '.join(counted)} "
-                                  "are per-problem counts (use cost_model: paper)")
+                raise ConfigError(f"config: cost_model: {config['cost_model']} needs each run's samples or prompts, "
+                                  f"but {', '.join(counted)} are per-problem counts (use cost_model: paper)")
 
     def _add_benchmark(self, name: str, bench: dict) -> None:
         sources = {m: self._sample_source(name, m) for m in bench["n"] if "samples" in self.model(m)}
@@ -238,12 +238,25 @@ class Plan:
         model = self.model(name)
         return model.get("paper_costs") or model.get("paper")
 
-    def cost_file(self, benchmark: str, model: str) -> str:
-        """The per-sample costs budgets charge: the profiles' constant cost (cost_model: paper) or
-        what this run's generation of ``model`` on ``benchmark`` spent (measured)."""
+    def base_cost_file(self, benchmark: str, model: str) -> str:
+        """A model's own costs per sample: the profiles' constant (cost_model: paper and
+        idealized) or what this run's generation spent (measured)."""
         if self.config["cost_model"] == "measured":
             return layout.MEASURED_COSTS.format(benchmark=benchmark, model=model)
         return layout.COSTS.format(model=model)
+
+    def run_axes(self) -> bool:
+        """Do budgets need per-run axes (an idealized time, other accelerators, dollars)?"""
+        costs = self.config["costs"]
+        return self.config["cost_model"] == "idealized" or bool(costs["idealized_accelerators"]) \
+            or "usd_per_device_hour" in costs
+
+    def cost_file(self, benchmark: str, model: str) -> str:
+        """The per-sample costs budgets charge: the model's own (:meth:`base_cost_file`), or,
+        where the config asks for hardware axes, the run's (costs.axes)."""
+        if self.run_axes():
+            return layout.RUN_COSTS.format(benchmark=benchmark, model=model)
+        return self.base_cost_file(benchmark, model)
 
     # ----------------------------------------------------------------- figures and tables
     def budget_figures(self) -> list[BudgetFigure]:
@@ -313,7 +326,8 @@ class Plan:
         """Every artifact the config's benchmarks and models allow: the ``all`` target."""
         out = [layout.FIGURE.format(figure=f, ext=e) for f in self.figures() for e in layout.FIGURE_FORMATS]
         out += [layout.TABLE.format(table=t, ext=e) for t in self.tables() for e in layout.TABLE_FORMATS]
-        out += [layout.PASS_AT_K.format(benchmark=b, model=m) for b, m in self.runs()]
+        out += [path.format(benchmark=b, model=m) for b, m in self.runs()
+                for path in (layout.PASS_AT_K, layout.TASK_COUNTS, layout.EXTRAPOLATED)]
         out += [layout.GENERATIONS.format(benchmark=b, model=m, decoding=d)
                 for b, m in self.executed() for d in self.decodings(b, m)]
         out += [layout.COUNTS.format(benchmark=b) for b in self.benchmarks if not self.counts_only(b)]

@@ -13,7 +13,7 @@ from . import layout
 from .plan import Plan
 
 FILE_KEYS = ("pass_at_k", "costs", "file", "rank_score", "generations", "executions", "nll", "flops", "counts",
-             "extrapolated", "pairs", "match")
+             "extrapolated", "pairs", "match", "base", "architecture_file", "problems_file")
 
 
 def files(spec) -> list[str]:
@@ -122,6 +122,25 @@ def rank_score(plan: Plan, benchmark: str, generator: str, variant: str) -> dict
                                                                   verifier=entry["verifier"]),
                             "flops": layout.FLOPS.format(model=entry["verifier"]),
                             "nll_weight": plan.config["ranking"]["verifier"]["nll_weight"]}
+    return spec
+
+
+def run_costs(plan: Plan, benchmark: str, model: str) -> dict:
+    """A run's budget axes (costs.axes): the model's own costs, and what the idealized times need."""
+    costs = plan.config["costs"]
+    source = plan.source(benchmark, model)
+    executed = not (source is not None and source.counts)
+    sampling = plan.sampling(benchmark, model)
+    spec = {"base": plan.base_cost_file(benchmark, model), "samples_per_prompt": sampling["n"],
+            "max_new_tokens": sampling["max_new_tokens"], "accelerators": costs["idealized_accelerators"],
+            "time_accelerator": costs["accelerator"] if plan.config["cost_model"] == "idealized" else None,
+            "usd_per_device_hour": costs.get("usd_per_device_hour"), "time_unit": costs["time_unit"]}
+    architecture = plan.architecture(model)
+    if architecture.endswith(".json"):
+        spec["architecture_file"] = architecture
+    if executed:
+        spec["problems_file"] = layout.PROBLEMS.format(benchmark=benchmark)
+        spec["generations"] = layout.GENERATIONS.format(benchmark=benchmark, model=model, decoding="sampled")
     return spec
 
 

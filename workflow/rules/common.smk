@@ -200,10 +200,14 @@ def cost_args(wildcards, input):
     name = PLAN.paper_cost_name(wildcards.model)
     if name:
         args.append(f"--paper-name {shlex.quote(name)}")
+    return " ".join(args + [stated_costs_args(wildcards)])
+
+
+def stated_costs_args(wildcards):
+    """The time a model known only by its generations is stated to take, and how it is charged."""
     stated = PLAN.model(wildcards.model).get("costs")
-    if stated:
-        args.append(f"--stated {shlex.quote(spec(stated))}")
-    return " ".join(args)
+    return " ".join(([f"--stated {shlex.quote(spec(stated))}"] if stated else [])
+                    + [f"--time-unit {config['costs']['time_unit']}"])
 
 
 # -------------------- metrics

@@ -74,8 +74,7 @@ rule measured_costs:
     output:
         layout.MEASURED_COSTS,
     params:
-        stated=lambda wc: f"--stated {shlex.quote(spec(PLAN.model(wc.model)['costs']))}"
-        if "costs" in PLAN.model(wc.model) else "",
+        stated=stated_costs_args,
     log:
         f"{LOGS}/{{benchmark}}/{{model}}/measured_costs.log",
     conda:
@@ -83,3 +82,18 @@ rule measured_costs:
     shell:
         "{BUDGET_REALLOC} costs --flops {input.flops} --generations {input.generations} {params.stated}"
         " --out {output} > {log} 2>&1"
+
+
+rule run_costs:
+    input:
+        lambda wc: specs.files(specs.run_costs(PLAN, wc.benchmark, wc.model)),
+    output:
+        layout.RUN_COSTS,
+    params:
+        spec=lambda wc: spec(specs.run_costs(PLAN, wc.benchmark, wc.model)),
+    log:
+        f"{LOGS}/{{benchmark}}/{{model}}/costs.log",
+    conda:
+        "../../envs/execute.yaml"
+    shell:
+        "{BUDGET_REALLOC} run-costs --spec {params.spec:q} --out {output} > {log} 2>&1"

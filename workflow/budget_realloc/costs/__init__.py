@@ -73,7 +73,7 @@ def normalised(costs: dict[str, Costs], budget_type: str) -> dict[str, float] | 
 
 
 def model_costs(flops: dict, walltime: dict | None = None, paper_name: str | None = None,
-                stated: dict | None = None) -> Costs:
+                stated: dict | None = None, time_unit: str = "device-seconds") -> Costs:
     """One model's constant per-sample costs (``cost_model: paper``).
 
     Time, first found: a wall-time profile measured here; a time ``stated`` in the config for
@@ -90,8 +90,9 @@ def model_costs(flops: dict, walltime: dict | None = None, paper_name: str | Non
                   f"batch {walltime['batch_size']}")
     elif stated:
         devices = stated.get("devices", 1)
-        seconds = stated["seconds_per_sample"] * devices
-        source = f"stated: {stated['seconds_per_sample']:g} s on {devices} device(s) ({stated.get('source', 'config')})"
+        seconds = stated["seconds_per_sample"] * (devices if time_unit == "device-seconds" else 1)
+        source = (f"stated: {stated['seconds_per_sample']:g} s on {devices} device(s), charged in {time_unit} "
+                  f"({stated.get('source', 'config')})")
     elif paper_name and (row := paper_costs(paper_name)):
         seconds = float(row["walltime_s"]) / PAPER_WALLTIME_SAMPLES
         source = f"paper: Table 1, {paper_name} ({source})"
@@ -99,7 +100,8 @@ def model_costs(flops: dict, walltime: dict | None = None, paper_name: str | Non
                  seconds=seconds, seconds_source=source)
 
 
-def measured_costs(generations_path: str, flops: dict, stated: dict | None = None) -> Costs:
+def measured_costs(generations_path: str, flops: dict, stated: dict | None = None,
+                   time_unit: str = "device-seconds") -> Costs:
     """Per-sample costs as a generation run actually spent them (``cost_model: measured``).
 
     FLOPs: the profiled forward pass's FLOPs per token times the tokens a sample really cost —
@@ -125,7 +127,7 @@ def measured_costs(generations_path: str, flops: dict, stated: dict | None = Non
     if "wall_seconds" in meta:
         seconds, source = meta["wall_seconds"] / len(frame), f"measured: this run's generation of {len(frame)} samples"
     elif stated:
-        costs = model_costs(flops, stated=stated)
+        costs = model_costs(flops, stated=stated, time_unit=time_unit)
         seconds, source = costs.seconds, costs.seconds_source
     else:
         raise InputError(f"{generations_path}: no timing in its provenance and no time stated in the config "

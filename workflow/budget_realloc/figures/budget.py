@@ -26,6 +26,24 @@ PANELS = (("samples", "(a) k", "pass@k (%)"),
           ("time", "(c) normalised time (device-seconds)", "pass_time@t (%)"))
 
 
+def panels(costs: dict[str, Costs]) -> list[tuple[str, str, str]]:
+    """The paper's three panels, then one per extra axis every model has (Costs.extra): idealized
+    time on an accelerator, normalised; dollars per problem, absolute."""
+    from ..costs import budget_types
+    from ..costs.roofline import accelerators
+
+    shared = [t for t in budget_types(costs.values())[2:] if all(t in c.extra for c in costs.values())]
+    out = list(PANELS)
+    for budget_type in shared:
+        letter = "abcdefghij"[len(out)]
+        if budget_type == "usd":
+            out.append((budget_type, f"({letter}) dollars per problem", "pass_usd@d (%)"))
+        else:
+            label = accelerators()[budget_type.split("@", 1)[1]]["label"]
+            out.append((budget_type, f"({letter}) normalised idealized time, {label}", "pass_time@t (%)"))
+    return out
+
+
 def budget_figure(*, tables: dict[str, pd.DataFrame], costs: dict[str, Costs], labels: dict[str, str],
                   title: str, pdf: str, png: str, paper: dict[str, dict] | None = None, notes: list[str] = (),
                   extrapolated: dict[str, pd.DataFrame] | None = None):
@@ -48,8 +66,12 @@ def budget_figure(*, tables: dict[str, pd.DataFrame], costs: dict[str, Costs], l
     paper = paper or {}
     models = list(tables)
     colour = colours(models)
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.4))
-    for ax, (budget_type, xlabel, ylabel) in zip(axes, PANELS):
+    shown = panels({m: costs[m] for m in models})
+    rows = (len(shown) + 2) // 3
+    fig, axes = plt.subplots(rows, 3, figsize=(15, 4.4 * rows), squeeze=False)
+    for ax in axes.flat[len(shown):]:
+        ax.set_visible(False)
+    for ax, (budget_type, xlabel, ylabel) in zip(axes.flat, shown):
         unit, paper_unit = _unit_costs(budget_type, models, costs, paper)
         if unit is None:
             ax.text(0.5, 0.5, "wall-time not measured\n(no profile on the configured device)",
@@ -58,17 +80,16 @@ def budget_figure(*, tables: dict[str, pd.DataFrame], costs: dict[str, Costs], l
             continue
         drawn = [value for model in models
                  for value in _draw_model(ax, model, tables[model], unit[model], colour[model], labels[model])]
+        ends = {m: unit[m] * float(sampled_rows(tables[m])["k"].iloc[-1]) for m in models}
         for model in models:
             if extrapolated and model in extrapolated:
                 drawn += _draw_extrapolation(ax, model, extrapolated[model], unit[model], colour[model])
-        right = ax.get_xlim()[1]
-        for model in models:
-            last = sampled_rows(tables[model]).iloc[-1]
-            x = unit[model] * float(last["k"])
-            if x < right:
-                ax.hlines(100 * last["pass_at_k"], x, right, colors=[colour[model]], linestyles="--", lw=1.2,
-                          gid=f"censored:{model}")
-        ax.set_xlim(right=right)
+        right = max(max(ends.values()), *[unit[m] * float(t["k"].max()) for m, t in (extrapolated or {}).items()
+                                          if m in unit and len(t)])
+        for model in models:        # out of samples: the curve's last value, a lower bound, to the right edge
+            if ends[model] < right:
+                ax.hlines(100 * sampled_rows(tables[model])["pass_at_k"].iloc[-1], ends[model], right,
+                          colors=[colour[model]], linestyles="--", lw=1.2, gid=f"censored:{model}")
         for model, cost in paper_unit.items():
             points = paper[model]["pass_at_k"]
             ys = 100 * np.array(list(points.values()))
@@ -112,9 +133,11 @@ def _unit_costs(budget_type: str, models: list[str], costs: dict[str, Costs], pa
     """
     if budget_type == "samples":
         return {m: 1.0 for m in models}, {m: 1.0 for m in paper}
+    if budget_type == "usd":                   # money is read as it is, not in units of a model
+        return {m: costs[m].of("usd") for m in models}, {}
     unit = normalised({m: costs[m] for m in models}, budget_type)
-    if unit is None:
-        return None, {}
+    if unit is None or budget_type not in ("flops", "time"):
+        return unit, {}
     published = {m: Costs(flops=entry["costs"]["flops"], seconds=entry["costs"]["time"]) for m, entry in paper.items()}
     return unit, normalised(published, budget_type) if published else {}
 

@@ -29,10 +29,10 @@ def colours(names: list[str]) -> dict[str, tuple]:
 
 def log2_axis(ax, label: str) -> None:
     """A log2 x axis ticked at powers of two (every other one on wide ranges), written as plain
-    numbers: 1, 4, 16, ... 1024."""
+    numbers: 1, 4, 16, ... 1024 (two digits below 1: dollars)."""
     ax.set_xscale("log", base=2)
     ax.xaxis.set_major_locator(LogLocator(base=2, numticks=8))
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}"))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:g}" if x >= 1 else f"{x:.2g}"))
     ax.set_xlabel(label)
 
 
