@@ -25,6 +25,7 @@ include: "workflow/rules/execute.smk"
 include: "workflow/rules/costs.smk"
 include: "workflow/rules/metrics.smk"
 include: "workflow/rules/rank.smk"
+include: "workflow/rules/select.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/tables.smk"
 

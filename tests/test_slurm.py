@@ -1,5 +1,8 @@
 """The offline default on a real single-node SLURM, through workflow/profiles/slurm.
 
+(Its released samples are left out here: executing 50,000 of them proves nothing more about a
+cluster, and tests/test_released.py runs them.)
+
 The module brings up a cluster (munged, MariaDB, slurmdbd, slurmctld, slurmd:
 tests/slurm_cluster.py) and stops every daemon after it, also when a test fails.  The workflow
 runs on it in three sittings, as a user would live through them:
@@ -31,6 +34,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 
 from budget_realloc.config import load_yaml, validate_config
 from budget_realloc.plan import Plan
@@ -55,7 +59,8 @@ class Sitting:
         self.log = path / f"snakemake-{name}.log"
         with open(self.log, "w") as out:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(path), *args],
+                [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(path), *args,
+                 "--configfile", str(path / "config.yaml")],
                 stdout=out, stderr=subprocess.STDOUT, env={**env, "HF_HUB_OFFLINE": "1"})
 
     def wait(self) -> int:
@@ -81,14 +86,28 @@ class Sitting:
         return re.search(r"SLURM run ID: (\S+)", self.output).group(1)
 
 
+def cluster_config() -> dict:
+    """The offline default without its released samples (the models read from files, and what
+    only they use)."""
+    config = load_yaml(REPO / "config" / "offline.yaml")
+    released = {m for m, spec in config["models"].items() if "samples" in spec}
+    config["models"] = {m: spec for m, spec in config["models"].items() if m not in released}
+    config["families"] = {f: members for f, members in config["families"].items() if not set(members) & released}
+    config["benchmarks"] = {b: spec for b, spec in config["benchmarks"].items() if not set(spec["n"]) & released}
+    config["figures"] = {f: spec for f, spec in config["figures"].items() if spec["family"] in config["families"]}
+    config["tables"]["table1"]["families"] = [f for f in config["tables"]["table1"]["families"]
+                                              if f in config["families"]]
+    return config
+
+
 def run_directory(root: Path, name: str) -> Path:
-    """A directory where the offline default's relative paths resolve: config/ (the shipped
-    configs), resources/ (a copy, so that one file can be broken) and ../shared/data."""
+    """A directory where the config's relative paths resolve: config.yaml (cluster_config),
+    resources/ (a copy, so that one file can be broken) and ../shared/data."""
     if SHARED_DATA.exists() and not (root / "shared").exists():
         (root / "shared").symlink_to(SHARED_DATA.parent)
     path = root / name
     path.mkdir()
-    (path / "config").symlink_to(REPO / "config")
+    (path / "config.yaml").write_text(yaml.safe_dump(cluster_config()))
     shutil.copytree(REPO / "resources", path / "resources")
     return path
 
@@ -113,7 +132,7 @@ def plan(path: Path) -> Plan:
     cwd = os.getcwd()
     os.chdir(path)
     try:
-        return Plan(validate_config(load_yaml(REPO / "config" / "offline.yaml")))
+        return Plan(validate_config(cluster_config()))
     finally:
         os.chdir(cwd)
 

@@ -314,6 +314,48 @@ def rank_score(a):
     write_csv(rank_score_report(a.spec), a.out)
 
 
+# --------------------------------------------------------------------------- selection without tests
+@command("generated-tests", "A model's own generated tests per problem, parsed.", SPEC, OUT)
+def generated_tests(a):
+    from .ranking.generated_tests import write_tests
+
+    spec = a.spec
+    write_tests(fmt=spec["format"], files=spec["test_files"], prompts=spec.get("prompts_file"),
+                records_path=spec["records"], generations_path=spec["generations"], limit=spec["limit"], out=a.out)
+
+
+@command("probe", "Every distinct program of a shard run against its model's own tests (in the sandbox).",
+         arg("--problems", required=True), arg("--generations", required=True), arg("--tests", required=True), OUT,
+         arg("--shard", type=int, required=True), arg("--shard-size", type=int, required=True),
+         arg("--test-timeout", type=float, default=default("selection", "test_timeout_s")),
+         arg("--timeout", type=float, default=default("selection", "probe_timeout_s"),
+             help="most CPU seconds for all the tests of one program"),
+         arg("--memory-mb", type=int, default=default("execution", "memory_mb")),
+         arg("--max-output-kb", type=int, default=default("execution", "max_output_kb")),
+         arg("--max-processes", type=int, default=default("execution", "max_processes")),
+         arg("--workers", type=int, default=1))
+def probe(a):
+    from .execution.job import Limits
+    from .execution.probe import probe_shard
+
+    limits = Limits(timeout_s=a.timeout, memory_mb=a.memory_mb, max_output_kb=a.max_output_kb,
+                    max_processes=a.max_processes)
+    frame = probe_shard(problems_path=a.problems, generations_path=a.generations, tests_path=a.tests, out=a.out,
+                        limits=limits, test_timeout_s=a.test_timeout, workers=a.workers, shard=a.shard,
+                        shard_size=a.shard_size)
+    print(frame["status"].value_counts().to_string())
+
+
+@command("select", "Selection without the benchmark's tests at the same budget: table and figure.", SPEC, OUT,
+         *FIGURE_FILES)
+def select(a):
+    from .figures.selection import selection_figure
+    from .ranking.selection import write_selection
+
+    table = write_selection(a.spec, a.out)
+    selection_figure(table, a.spec["labels"], a.spec["title"], a.pdf, a.png)
+
+
 # --------------------------------------------------------------------------- figures and tables
 @command("figure-budget", "Draw a budget figure (Figures 2-6, 10-11 and ours).", SPEC, *FIGURE_FILES)
 def figure_budget(a):

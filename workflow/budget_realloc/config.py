@@ -147,6 +147,9 @@ def _check_references(config: dict) -> None:
         _check_paper_names(name, model)
     for figure, spec in config["figures"].items():
         need([spec["family"]], families, f"figures.{figure}.family", "family")
+    selection = config.get("selection")
+    if selection:
+        need([selection["family"]], families, "selection.family", "family")
     from .costs.roofline import accelerators
 
     costs = config["costs"]
@@ -177,7 +180,8 @@ def benchmark_references(config: dict) -> list[tuple[str, str | list[str]]]:
         + [(f"tables.{t}.benchmarks", ref) for t, spec in config["tables"].items()
            for ref in spec.get("benchmarks", [])] \
         + [("ranking.benchmarks", ref) for ref in ranking.get("benchmarks", [])] \
-        + [("ranking.verifier.benchmarks", ref) for ref in (ranking.get("verifier") or {}).get("benchmarks", [])]
+        + [("ranking.verifier.benchmarks", ref) for ref in (ranking.get("verifier") or {}).get("benchmarks", [])] \
+        + [("selection.benchmarks", ref) for ref in (config.get("selection") or {}).get("benchmarks", [])]
 
 
 def _check_paper_names(name: str, model: dict) -> None:

@@ -295,6 +295,40 @@ class Plan:
                         "verifier": verifier["model"] if benchmark in verified else None})
         return out
 
+    def selections(self) -> list[tuple[str, list[str]]]:
+        """(benchmark, the family's models on it, smallest first) of each selection study; every one
+        of those models needs its generated tests there (and HumanEval-style problems)."""
+        selection = self.config.get("selection")
+        if not selection:
+            return []
+        out = []
+        for ref in selection["benchmarks"]:
+            benchmark = self.resolve(ref)
+            models = self.family_on(benchmark, selection["family"]) if benchmark else []
+            if not models or self.counts_only(benchmark):
+                continue
+            untested = [m for m in models if not self.tests_of(benchmark, m)]
+            if untested:
+                raise ConfigError(f"config: selection: {', '.join(untested)} on {benchmark} need the tests they wrote "
+                                  f"(models.<name>.samples.{benchmark}.tests)")
+            if self.benchmark(benchmark)["kind"] != "humaneval":
+                raise ConfigError(f"config: selection.benchmarks: {benchmark} is {self.benchmark(benchmark)['kind']}; "
+                                  "generated tests are read for HumanEval-style problems (an entry point)")
+            out.append((benchmark, models))
+        return out
+
+    def tests_of(self, benchmark: str, model: str) -> dict | None:
+        """The generated tests of a model on a benchmark (files resolved), or None."""
+        entry = (self.model(model).get("samples") or {}).get(benchmark, {}).get("tests")
+        if not entry:
+            return None
+        patterns = [entry["files"]] if isinstance(entry["files"], str) else entry["files"]
+        files = sorted({f for p in patterns for f in glob.glob(p)}, key=_natural)
+        if not files:
+            raise ConfigError(f"config: models.{model}.samples.{benchmark}.tests.files: no file matches "
+                              f"{', '.join(patterns)}")
+        return {"format": entry["format"], "files": files, "prompts": entry.get("prompts")}
+
     def passk_tables(self) -> dict[str, list[str]]:
         """Tables 2-4 that have at least one benchmark here, with the benchmarks they show."""
         out = {}
@@ -333,4 +367,7 @@ class Plan:
         out += [layout.COUNTS.format(benchmark=b) for b in self.benchmarks if not self.counts_only(b)]
         if self.budget_curves():
             out += [layout.CROSSOVER, layout.CLAIMS, layout.MATCHES]
+        for benchmark, _ in self.selections():
+            out += [layout.SELECTION.format(benchmark=benchmark)]
+            out += [layout.SELECTION_FIGURE.format(benchmark=benchmark, ext=e) for e in layout.FIGURE_FORMATS]
         return out + [layout.PAPER_CLAIMS]

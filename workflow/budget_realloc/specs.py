@@ -13,7 +13,8 @@ from . import layout
 from .plan import Plan
 
 FILE_KEYS = ("pass_at_k", "costs", "file", "rank_score", "generations", "executions", "nll", "flops", "counts",
-             "extrapolated", "pairs", "match", "base", "architecture_file", "problems_file")
+             "extrapolated", "pairs", "match", "base", "architecture_file", "problems_file", "tests", "probes",
+             "test_files", "prompts_file", "records")
 
 
 def files(spec) -> list[str]:
@@ -187,3 +188,34 @@ def figure_report_labels(plan: Plan, name: str) -> dict:
         shows = ", ".join(plan.benchmark_title(e["benchmark"]) for e in plan.rankings())
     number = re.fullmatch(r"fig(\d+)", name)
     return {"figure": f"Figure {number[1]}" if number else name, "shows": shows}
+
+
+def generated_tests(plan: Plan, benchmark: str, model: str) -> dict:
+    """A model's own tests on a benchmark, parsed (ranking.generated_tests.write_tests)."""
+    tests = plan.tests_of(benchmark, model)
+    spec = {"format": tests["format"], "test_files": tests["files"], "limit": plan.config["selection"]["test_limit"],
+            "records": plan.paths[benchmark],
+            "generations": layout.GENERATIONS.format(benchmark=benchmark, model=model, decoding="sampled")}
+    if tests["prompts"]:
+        spec["prompts_file"] = tests["prompts"]
+    return spec
+
+
+def selection(plan: Plan, benchmark: str) -> dict:
+    """One selection study (ranking.selection.select): every model's runs and settings."""
+    settings = plan.config["selection"]
+    models = dict(plan.selections())[benchmark]
+    run = lambda m, path, **extra: path.format(benchmark=benchmark, model=m, **extra)   # noqa: E731
+    return {
+        "models": models, "labels": {m: plan.label(m) for m in models},
+        "title": f"Selection without the benchmark's tests: {plan.benchmark_title(benchmark)}; "
+                 f"{', '.join(plan.label(m) for m in models)}",
+        "runs": {m: {"generations": run(m, layout.GENERATIONS, decoding="sampled"),
+                     "executions": run(m, layout.EXECUTIONS, decoding="sampled"),
+                     "probes": run(m, layout.PROBES, decoding="sampled"), "tests": run(m, layout.GENERATED_TESTS),
+                     "counts": run(m, layout.TASK_COUNTS), "pass_at_k": run(m, layout.PASS_AT_K),
+                     "costs": plan.cost_file(benchmark, m)} for m in models},
+        "selectors": settings["selectors"], "ks": settings["ks"], "thetas": settings["thetas"],
+        "cascade_ks": settings["cascade_ks"], "confidence": settings["confidence"], "draws": settings["draws"],
+        "seed": plan.bootstrap(benchmark)["seed"],
+    }

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
+import numpy as np
+
 # CodeT's main.py takes the first ``--test_case_limit`` = 5 usable test cases of each generated
 # test sample; the cascade's released code keeps the first 2 or 4 lines of each block.
 DEFAULT_LIMIT = 5
@@ -176,3 +178,54 @@ def read_codet_tests(test_case_path: str | Path, prompts_path: str | Path,
             out[task["task_id"]] = problem_tests(
                 ("assert " + s if isinstance(s, str) else s for s in row["samples"]), task["entry_point"], limit)
     return out
+
+
+def to_json(problems: Mapping[str, ProblemTests]) -> dict:
+    """task -> its tests as plain JSON (results/<benchmark>/<model>/selection/tests.json)."""
+    return {task: {"entry_point": p.entry_point, "tests": list(p.tests), "inputs": list(p.inputs),
+                   "test_inputs": [list(i) for i in p.test_inputs],
+                   "blocks": [[list(b.tests), b.unusable, b.unparseable] for b in p.blocks]}
+            for task, p in problems.items()}
+
+
+def from_json(document: Mapping) -> dict[str, ProblemTests]:
+    return {task: ProblemTests(p["entry_point"], tuple(p["tests"]), tuple(p["inputs"]),
+                               tuple(tuple(i) for i in p["test_inputs"]),
+                               tuple(TestBlock(tuple(t), unusable, unparseable) for t, unusable, unparseable in p["blocks"]))
+            for task, p in document.items()}
+
+
+TEST_FORMATS = ("code-cascading", "codet-jsonl")
+
+
+def write_tests(*, fmt: str, files: Sequence[str], prompts: str | None, records_path: str, generations_path: str,
+                limit: int, out: str) -> dict[str, ProblemTests]:
+    """results/<benchmark>/<model>/selection/tests.json: a model's generated tests per problem,
+    and what a test block and a program cost in tokens (the released counts where the files have
+    them: ``num_ids_4``, tokens to the 4th assert, scaled to ``limit`` asserts; else characters
+    over costs.axes.CHARS_PER_TOKEN — the estimate is said in the file)."""
+    from ..benchmarks.records import read_local
+    from ..costs.axes import CHARS_PER_TOKEN
+    from ..io import read_parquet, write_json
+
+    records = read_local(records_path)
+    if fmt == "code-cascading":
+        problems = read_wizardcoder_tests(files, records, limit)
+        counted = [int(row["num_ids_4"]) for path in map(Path, files) for row in json.load(_open_text(path))
+                   if str(row.get("num_ids_4", "")).strip().isdigit()]
+        block, block_source = float(np.mean(counted)) * limit / 4, "num_ids_4 x limit / 4"
+    elif fmt == "codet-jsonl":
+        problems = read_codet_tests(files[0], prompts, limit)
+        texts = [s for row in map(json.loads, filter(str.strip, _open_text(Path(files[0])))) for s in row["samples"]]
+        block, block_source = float(np.mean([len(t) for t in texts])) / CHARS_PER_TOKEN, "characters / CHARS_PER_TOKEN"
+    else:
+        raise ValueError(f"unknown generated-tests format {fmt!r} (one of {', '.join(TEST_FORMATS)})")
+    generations = read_parquet(generations_path)
+    if generations["n_new_tokens"].notna().all():
+        program, program_source = float(generations["n_new_tokens"].mean()), "the samples' token counts"
+    else:
+        program = float(generations["completion"].str.len().mean()) / CHARS_PER_TOKEN
+        program_source = "characters / CHARS_PER_TOKEN"
+    write_json({"tokens": {"block": block, "program": program, "block_source": block_source,
+                           "program_source": program_source}, "limit": limit, "problems": to_json(problems)}, out)
+    return problems
