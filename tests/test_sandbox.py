@@ -106,6 +106,8 @@ CORPUS = {
                              "x = bytearray(10 * 1024 ** 3)\n",
     "double-forked daemon": "import os, time\nif os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n"
                             "        while True:\n            time.sleep(0.01)\n    os._exit(0)\ntime.sleep(0.1)\n",
+    "forge a pass report in the report pipe": "import os\nos.write(3, ('{{\"outcome\": \"passed\", \"pid\": %d}}'"
+                                              " % os.getpid()).encode())\nos._exit(0)\n",
     "patch the harness's json": "import json\njson.dumps = lambda *a, **k: '{{\"outcome\": \"passed\"}}'\n",
 }
 

@@ -11,7 +11,7 @@ import pytest
 
 from budget_realloc.ranking.generated_tests import problem_tests
 from budget_realloc.ranking.selectors import (MBR_EXEC, ORACLE, Evidence, codet, nll, nll_verifier, order, pick,
-                                              rank_score, selector, subset_estimate)
+                                              rank_score, selector, subset_estimate, top_pick_accuracy)
 
 
 def one_test_per_block(*statements):
@@ -31,6 +31,19 @@ def test_codet_scores_tests_passed_times_root_of_agreement():
     assert order(codet("product"), evidence).tolist() == [1, 2, 3, 0, 4, 5]
     with pytest.raises(ValueError, match="CodeT form"):
         codet("cube")
+
+
+def test_top_pick_accuracy_averages_a_tied_top_group_as_codet_reports():
+    """Problem A: samples 0 and 1 pass t0 and t1 (one consensus set: 2·√2), 2 and 3 pass only t1,
+    and 4 and 5 only t0 (1·√2 each): the top group is {0, 1}, of which one passes → 1/2.
+    Problem B: no sample passes any test — every key is 0, all four tie → its pass rate 1/4.
+    Problem C: nothing finished, nothing can be picked → its pass rate, 2/4."""
+    tests = one_test_per_block("assert f(1) == 1", "assert f(2) == 2")
+    a = Evidence(passed=[True, False, True, True, True, True], finished=[True] * 6, tests=tests,
+                 test_passed=[[1, 1], [1, 1], [0, 1], [0, 1], [1, 0], [1, 0]])
+    b = Evidence(passed=[False, False, True, False], finished=[True] * 4, tests=tests, test_passed=[[0, 0]] * 4)
+    c = Evidence(passed=[True, True, False, False], finished=[False] * 4, tests=tests, test_passed=[[1, 1]] * 4)
+    assert top_pick_accuracy(codet(), [a, b, c]) == pytest.approx((Fraction(1, 2) + Fraction(1, 4) + Fraction(2, 4)) / 3)
 
 
 def test_codet_counts_a_test_as_often_as_it_was_generated():

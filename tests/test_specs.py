@@ -9,7 +9,6 @@ import pytest
 from budget_realloc import specs
 from budget_realloc.config import load_yaml, validate_config
 from budget_realloc.costs import Costs
-from budget_realloc.io import write_parquet
 from budget_realloc.plan import Plan
 from budget_realloc.reporting import ranking_figure_from_spec
 from conftest import REPO

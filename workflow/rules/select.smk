@@ -1,6 +1,12 @@
 """Selection without the benchmark's tests: each model's own generated tests parsed, every
 distinct program probed against them in the sandbox (shard by shard), and per benchmark the
-selectors, cascades and single samples compared at the same budget (table and figure)."""
+selectors, cascades and single samples compared at the same budget (table and figure).
+
+Probing is the longest stage of a released run (every program against ~250 model-written tests
+and calls); its jobs yield to every other job (priority), so the budget figures, tables and
+crossover of the same run come first."""
+
+PROBE_PRIORITY = -10
 
 
 rule generated_tests:
@@ -10,6 +16,7 @@ rule generated_tests:
         layout.GENERATED_TESTS,
     params:
         spec=lambda wc: spec(specs.generated_tests(PLAN, wc.benchmark, wc.model)),
+    priority: PROBE_PRIORITY
     log:
         f"{LOGS}/{{benchmark}}/{{model}}/selection/tests.log",
     conda:
@@ -32,6 +39,7 @@ rule probe_shard:
         probe_timeout=lambda wc: config["selection"]["probe_timeout_s"],
     wildcard_constraints:
         decoding="sampled",
+    priority: PROBE_PRIORITY
     threads: config["execution"]["threads"]
     resources:
         mem_mb=resource(execution_job, "mem_mb"),

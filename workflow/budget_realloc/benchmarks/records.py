@@ -31,15 +31,16 @@ def read_local(path: str | Path) -> list[dict]:
     opener = gzip.open if name.endswith(".gz") else open
     with opener(path, "rt", encoding="utf-8") as handle:
         if name.endswith((".jsonl", ".jsonl.gz")):
-            return _json_lines(handle, path)
+            return [record for _, record in json_lines(handle, path)]
         if name.endswith((".json", ".json.gz")):
             return _json_document(handle, path)
     raise RecordError(f"{path}: unknown benchmark file type (use .jsonl, .jsonl.gz, .json or .parquet)")
 
 
-def _json_lines(handle, path: Path) -> list[dict]:
-    records = []
-    for number, line in enumerate(handle, start=1):
+def json_lines(lines, path: Path):
+    """(line number, object) for every non-blank line of a JSON Lines file; a line that is not
+    a JSON object stops with its file and line."""
+    for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
@@ -48,8 +49,7 @@ def _json_lines(handle, path: Path) -> list[dict]:
             raise RecordError(f"{path}:{number}: not valid JSON ({error.msg})") from None
         if not isinstance(record, dict):
             raise RecordError(f"{path}:{number}: expected a JSON object, got {type(record).__name__}")
-        records.append(record)
-    return records
+        yield number, record
 
 
 def _json_document(handle, path: Path) -> list[dict]:

@@ -79,8 +79,10 @@ class Server:
         tests, outputs, cpu = (), (), 0.0
         if isinstance(code, dict):                  # it does not compile: there is nothing to run
             status, error_type, detail = "error", code["error_type"], code["detail"]
+            if mode == "probe":
+                tests, outputs = judge.not_run(len(job["probe_tests"]), len(job["probe_calls"]))
         elif mode == "assert":
-            result = self.sandbox.run(lambda fd: harness.run_assert(code, fd), job["limits"])
+            result = self.sandbox.run(lambda channel: harness.run_assert(code, channel), job["limits"])
             (status, error_type, detail), cpu = judge.judge_assert(result), result.cpu_seconds
         elif mode == "probe":
             (status, error_type, detail), tests, outputs, cpu = self._probe(job, code)
@@ -96,15 +98,16 @@ class Server:
 
     def _case(self, job: dict, code, case_input):
         if job["mode"] == "stdio":
-            return self.sandbox.run(lambda fd: harness.run_stdio(code, fd), job["limits"],
+            return self.sandbox.run(lambda channel: harness.run_stdio(code, channel), job["limits"],
                                     stdin=compare.as_text(case_input), capture=True)
-        return self.sandbox.run(lambda fd: harness.run_call(code, job["fn_name"], case_input, fd), job["limits"])
+        return self.sandbox.run(lambda channel: harness.run_call(code, job["fn_name"], case_input, channel),
+                                job["limits"])
 
     def _probe(self, job: dict, code):
         tests = [self._compile(text, "exec") for text in job["probe_tests"]]
         calls = [self._compile(text, "eval") for text in job["probe_calls"]]
-        result = self.sandbox.run(lambda fd: harness.run_probe(code, tests, calls, job["probe_timeout_s"], fd),
-                                  job["limits"])
+        result = self.sandbox.run(
+            lambda channel: harness.run_probe(code, tests, calls, job["probe_timeout_s"], channel), job["limits"])
         judged, held, outputs = judge.judge_probe(result, len(tests), len(calls))
         return judged, held, outputs, result.cpu_seconds
 

@@ -60,12 +60,16 @@ def judge_case(result: RunResult, mode: str, expected) -> Judged:
     return ("passed", "", "") if matched else ("failed", "WrongAnswer", "")
 
 
+def not_run(tests: int, calls: int) -> tuple[tuple[bool, ...], tuple[str, ...]]:
+    """What a program that never ran shows on model-written tests: none held, no call returned."""
+    return (False,) * tests, ("!NotRun",) * calls
+
+
 def judge_probe(result: RunResult, tests: int, calls: int) -> tuple[Judged, tuple[bool, ...], tuple[str, ...]]:
     """Model-written tests: a test holds only where the harness reported it held; one that was not
     reached (the run was cut short, the program did not load) does not.  A call's signature is
     what it returned or raised, or ``!NotRun``."""
-    held = [False] * tests
-    outputs = ["!NotRun"] * calls
+    held, outputs = map(list, not_run(tests, calls))
     for report in result.reports:
         if "test" in report and 0 <= report["test"] < tests:
             held[report["test"]] = bool(report.get("held"))

@@ -91,9 +91,12 @@ class Sandbox:
                 "network_isolated": self.network_isolated, "private_tmp": self.private_tmp, "notes": self.notes}
 
     def run(self, target, limits: dict, stdin: str | None = None, capture: bool = False) -> RunResult:
-        """Fork, isolate, run ``target(report_fd)``; wait under the limits; clean up everything."""
+        """Fork, isolate, run ``target((report_fd, token))``; wait under the limits; clean up
+        everything.  Only reports that carry this run's token count."""
         self.runs += 1
         workdir = self.workdir
+        if os.path.lexists(workdir):    # written by the server itself: a library it loaded for a
+            _remove_tree(workdir)       # program (matplotlib's caches under HOME), or a run cut short
         os.mkdir(workdir, 0o700)
         if self.uid is not None:
             os.chown(workdir, self.uid, self.uid)
@@ -104,24 +107,25 @@ class Sandbox:
             stdin_fd = os.memfd_create("stdin")
             os.write(stdin_fd, stdin.encode())
             os.lseek(stdin_fd, 0, os.SEEK_SET)
+        token = os.urandom(8).hex()
         report_r, report_w = os.pipe()
         out_r, out_w = os.pipe() if capture else (None, None)
         start = (self.cgroup.cpu_seconds(), time.process_time()) if self.cgroup else None
         pid = os.fork()
         if pid == 0:
-            self._child(target, limits, workdir, report_w, out_w, stdin_fd)
+            self._child(target, limits, workdir, report_w, out_w, stdin_fd, token)
         os.close(report_w)
         if out_w is not None:
             os.close(out_w)
         try:
-            return self._wait(pid, report_r, out_r, limits, start)
+            return self._wait(pid, report_r, out_r, limits, start, token)
         finally:
             for fd in (report_r, out_r, stdin_fd):
                 if fd is not None:
                     os.close(fd)
             _remove_tree(workdir)
 
-    def _child(self, target, limits, workdir, report_w, out_w, stdin_fd) -> None:
+    def _child(self, target, limits, workdir, report_w, out_w, stdin_fd, token) -> None:
         try:
             os.setsid()
             os.dup2(stdin_fd if stdin_fd is not None else self.devnull, 0)
@@ -145,7 +149,7 @@ class Sandbox:
                 _signal.signal(sig, _signal.SIG_DFL)
             # sys.stdin/stdout/stderr still wrap fds 0-2, now the child's: the server never
             # reads or writes them, so their buffers are empty
-            target(3)
+            target((3, token))
         finally:
             os._exit(70)
 
@@ -160,7 +164,7 @@ class Sandbox:
         except (OSError, IndexError, ValueError):
             return 0.0
 
-    def _wait(self, pid: int, report_r: int, out_r: int | None, limits: dict, start) -> RunResult:
+    def _wait(self, pid: int, report_r: int, out_r: int | None, limits: dict, start, token: str) -> RunResult:
         pidfd = os.pidfd_open(pid)
         deadline = time.monotonic() + limits["timeout_s"] + WALL_SLACK_S
         failures = self.cgroup.memory_failures() if self.cgroup else 0
@@ -203,7 +207,7 @@ class Sandbox:
             stop = ("timeout", "CPULimit")
         signalled = os.WIFSIGNALED(status)
         return RunResult(
-            cpu_seconds=cpu, stopped=stop, reports=own_reports(buffers[report_r], pid),
+            cpu_seconds=cpu, stopped=stop, reports=own_reports(buffers[report_r], pid, token),
             exit_code=os.waitstatus_to_exitcode(status),
             signal=signal.Signals(os.WTERMSIG(status)).name if signalled else None,
             memory_limit=signalled and self.cgroup is not None and self.cgroup.memory_failures() > failures,
@@ -304,16 +308,17 @@ def _read(ready, buffers, open_fds, out_r, cap, drain=False) -> bool:
     return False
 
 
-def own_reports(data: bytes, pid: int) -> list[dict]:
-    """The reports of the child itself, in order, up to the first unreadable one; copies of it
-    that the program forked may report too, and are ignored."""
+def own_reports(data: bytes, pid: int, token: str) -> list[dict]:
+    """The reports of the harness in the child itself, in order, up to the first unreadable one;
+    copies of it that the program forked, and reports the program wrote (without the run's
+    token), are ignored."""
     decoder, text, at, out = json.JSONDecoder(), data.decode("utf-8", "replace"), 0, []
     while at < len(text):
         try:
             message, at = decoder.raw_decode(text, at)
         except ValueError:
             break
-        if isinstance(message, dict) and message.get("pid") == pid:
+        if isinstance(message, dict) and message.get("pid") == pid and message.get("token") == token:
             out.append(message)
     return out
 

@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..benchmarks import Problem, truncate_at_stop
+from ..benchmarks.records import json_lines
 from ..errors import InputError
 
 COUNTS = "counts"
@@ -73,20 +74,6 @@ def _document(path: Path):
     except json.JSONDecodeError as error:
         raise InputError(f"{path}:{error.lineno}:{error.colno}: not valid JSON ({error.msg}); "
                          "is the file truncated?") from None
-
-
-def _json_lines(path: Path):
-    """(line number, object) for every non-blank line."""
-    for number, line in enumerate(read_text(path).splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise InputError(f"{path}:{number}: not valid JSON ({error.msg})") from None
-        if not isinstance(record, dict):
-            raise InputError(f"{path}:{number}: expected a JSON object, got {type(record).__name__}")
-        yield number, record
 
 
 def _string(value, where: str, field: str) -> str:
@@ -132,7 +119,7 @@ class TaskIds:
 # --------------------------------------------------------------------------- readers
 def read_samples_jsonl(path: Path, tasks: TaskIds, **_) -> list[Sample]:
     out = []
-    for number, record in _json_lines(path):
+    for number, record in json_lines(read_text(path).splitlines(), path):
         where = f"{path}:{number}"
         if "task_id" not in record:
             raise InputError(f"{where}: missing field 'task_id'")
@@ -183,7 +170,7 @@ def read_bigcode_json(path: Path, tasks: TaskIds, **_) -> list[Sample]:
 def read_codet_jsonl(path: Path, tasks: TaskIds, prompts: dict[str, str] | None = None, **_) -> list[Sample]:
     """``prompts`` maps a prompt to its task id; without it the benchmark's own prompts do."""
     out = []
-    for number, record in _json_lines(path):
+    for number, record in json_lines(read_text(path).splitlines(), path):
         where = f"{path}:{number}"
         prompt = _string(record.get("prompt"), where, "prompt")
         if prompts is None or prompt not in prompts:
@@ -238,7 +225,7 @@ def guess_format(path: str | Path) -> str:
 def read_prompt_index(path: str | Path) -> dict[str, str]:
     """prompt -> task id from a JSON Lines file of ``{task_id, prompt}`` records."""
     index = {}
-    for number, record in _json_lines(Path(path)):
+    for number, record in json_lines(read_text(Path(path)).splitlines(), path):
         where = f"{path}:{number}"
         index[_string(record.get("prompt"), where, "prompt")] = _string(record.get("task_id"), where, "task_id")
     return index

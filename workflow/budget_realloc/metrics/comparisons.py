@@ -54,17 +54,21 @@ def pairs_table(curves: dict[str, np.ndarray], costs: dict[str, Costs], grid, dr
     smaller, larger, tie or undetermined, ``significant`` that the interval of the difference
     excludes 0 (on the side ``ahead`` says).
     """
-    models = list(curves)
-    rows = []
+    rows = [_pair(curves, unit, smaller, larger, np.asarray(grid, dtype=np.float64), draws).assign(budget_type=budget_type)
+            for budget_type, unit, smaller, larger in family_pairs(costs, list(curves))]
+    return pd.concat(rows, ignore_index=True)[PAIR_COLUMNS] if rows else pd.DataFrame(columns=PAIR_COLUMNS)
+
+
+def family_pairs(costs: dict[str, Costs], models: list[str]):
+    """(budget type, normalised cost per model, smaller, larger) for every budget type the costs
+    have and every pair of a family given smallest first."""
     for budget_type in budget_types(costs.values()):
         unit = normalised(costs, budget_type)
         if unit is None:
             continue
         for i, smaller in enumerate(models):
             for larger in models[i + 1:]:
-                rows.append(_pair(curves, unit, smaller, larger, np.asarray(grid, dtype=np.float64), draws)
-                            .assign(budget_type=budget_type))
-    return pd.concat(rows, ignore_index=True)[PAIR_COLUMNS] if rows else pd.DataFrame(columns=PAIR_COLUMNS)
+                yield budget_type, unit, smaller, larger
 
 
 def _pair(curves, unit, smaller: str, larger: str, grid: np.ndarray, draws) -> pd.DataFrame:

@@ -8,13 +8,12 @@ family is drawn from the same problems.
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
-from ..costs import Costs, budget_types, normalised
+from ..costs import Costs
 from .bootstrap import resample_counts
 from .budget import log2_budget_grid
-from .comparisons import pairs_table, problem_curves
+from .comparisons import family_pairs, pairs_table, problem_curves
 from .curves import budget_curves
 from .match import cost_to_match
 
@@ -38,17 +37,10 @@ def compare_family(spec: dict) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame
     draws = resample_counts(len(tasks), spec["bootstrap"]["resamples"], spec["bootstrap"]["seed"])
     curves = budget_curves(tables, costs, grid)
     pairs = pairs_table({m: problem_curves(counts[m]["sampled"]) for m in models}, costs, grid, draws)
-    matches = []
-    for budget_type in budget_types(costs.values()):
-        unit = normalised(costs, budget_type)
-        if unit is None:
-            continue
-        for i, smaller in enumerate(models):
-            for larger in models[i + 1:]:
-                matches.append(cost_to_match(counts[smaller]["sampled"], counts[larger]["sampled"],
-                                             smaller_cost=unit[smaller], larger_cost=unit[larger], draws=draws,
-                                             larger_greedy=counts[larger].get("greedy"))
-                               .assign(budget_type=budget_type, smaller=smaller, larger=larger))
+    matches = [cost_to_match(counts[smaller]["sampled"], counts[larger]["sampled"], smaller_cost=unit[smaller],
+                             larger_cost=unit[larger], draws=draws, larger_greedy=counts[larger].get("greedy"))
+               .assign(budget_type=budget_type, smaller=smaller, larger=larger)
+               for budget_type, unit, smaller, larger in family_pairs(costs, models)]
     match = pd.concat(matches, ignore_index=True) if matches else pd.DataFrame()
     if len(match):
         match = match[["budget_type", "smaller", "larger", *[c for c in match.columns

@@ -30,7 +30,7 @@ COLUMNS = ["budget_type", "kind", "method", "model", "k", "cost", "accuracy", "e
 TEST_FREE = ("selector", "cascade", "single", "greedy")
 
 
-def _evidence(run: dict) -> dict[str, Evidence]:
+def evidence_of(run: dict) -> dict[str, Evidence]:
     """task -> Evidence of one model's samples: verdicts, finished flags, probe results."""
     samples = read_parquet(run["generations"])[["task_id", "sample_id", "finished"]] \
         .merge(read_parquet(run["executions"])[["task_id", "sample_id", "passed"]]) \
@@ -68,7 +68,7 @@ def select(spec: dict) -> pd.DataFrame:
     models = spec["models"]
     runs = spec["runs"]
     costs = {m: Costs.read(runs[m]["costs"]) for m in models}
-    evidence = {m: _evidence(runs[m]) for m in models}
+    evidence = {m: evidence_of(runs[m]) for m in models}
     smallest = models[0]
     rng = np.random.default_rng(spec["seed"])
     blocks = min(e.n_blocks for e in evidence[smallest].values())

@@ -274,6 +274,23 @@ def rank_score(chosen: Selector, evidences: Sequence[Evidence], k_max: int | Non
     return rank_score_curve(np.stack(rows), k_max).mean(axis=0)
 
 
+def top_pick_accuracy(chosen: Selector, evidences: Sequence[Evidence]) -> float:
+    """Mean over problems of the chance that the pick passes when ties for the best key are
+    broken at random — the pass@1 that CodeT reports (``evaluation.py``: a tied top group
+    counts its passing share; a problem with no pickable sample counts its pass rate)."""
+    rates = []
+    for evidence in evidences:
+        everyone = np.arange(evidence.n)
+        keys, pickable = _keys(chosen, evidence, everyone[None, :], None)
+        keys, pickable = keys[0], pickable[0]
+        if not pickable.any():
+            rates.append(evidence.passed.mean())
+            continue
+        top = pickable & (keys == keys[pickable].max())
+        rates.append(evidence.passed[top].mean())
+    return float(np.mean(rates))
+
+
 def draw_subsets(rng: np.random.Generator, n: int, k: int, draws: int) -> np.ndarray:
     """[draws, k]: uniform k-subsets of range(n), each sorted ascending."""
     if not 1 <= k <= n:

@@ -1,0 +1,122 @@
+"""Selection without the benchmark's tests: our stage against CodeT's own implementation, on
+the same data and machine, measured in one run.
+
+Data: CodeGen-Mono-16B's 100 samples and 100 generated test samples per HumanEval problem, as
+CodeT released them (../shared/data/generations/codet_codegen16B_humaneval).
+
+- ours: the workflow on config/released.yaml with the selection family set to ``codegen``, in a
+  scratch directory (the inputs it shares with CodeT's run — problems, imported samples, costs
+  — are built first, untimed).  Timed: every sample judged by HumanEval's tests (the verdicts),
+  then the generated tests parsed, every distinct program probed against them in the sandbox,
+  and the selection table and figure;
+- CodeT: microsoft/CodeT's ``main.py`` at its defaults (0.1 s per test, the first 5 tests of
+  each generated sample, a ProcessPoolExecutor with a worker per core): ground-truth
+  execution, dual execution, agreement and pass@k.
+
+Prints both times and the ratio, and the numbers CodeT reports beside ours: the baseline
+pass@1 and CodeT's pass@1 (the top-scored sample, ties averaged).
+
+    python perf/selection_speed.py --codet PATH/TO/CodeT [--cores 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+
+from budget_realloc import layout, specs
+from budget_realloc.config import load_yaml, validate_config
+from budget_realloc.plan import Plan
+from budget_realloc.ranking.selection import evidence_of
+from budget_realloc.ranking.selectors import codet, top_pick_accuracy
+
+REPO = Path(__file__).resolve().parents[1]
+MODEL, BENCHMARK = "codegen-mono-16b", "humaneval"
+DATA = "generations/codet_codegen16B_humaneval"
+CODET_FILES = {"--source_path_for_solution": "HumanEval_for_code_generation.jsonl",
+               "--predict_path_for_solution": "HumanEval_codegen16B_temp0.8_topp0.95_num100_max300_code_solution.jsonl",
+               "--source_path_for_test": "HumanEval_for_test_case_generation.jsonl",
+               "--predict_path_for_test": "HumanEval_codegen16B_temp0.8_topp0.95_num100_max300_test_case.jsonl"}
+
+
+def scratch_run(shared: Path) -> Path:
+    """A run directory whose relative paths (config/, resources/, ../shared) mean what they
+    mean in the checkout, so the released config works unchanged."""
+    root = Path(tempfile.mkdtemp(prefix="selection-speed-"))
+    (root / "shared").symlink_to(shared)
+    run = root / "run"
+    run.mkdir()
+    for name in ("config", "resources"):
+        (run / name).symlink_to(REPO / name)
+    (run / "selection-codegen.yaml").write_text(yaml.safe_dump({"selection": {"family": "codegen",
+                                                                              "benchmarks": [BENCHMARK]}}))
+    return run
+
+
+def snakemake(run: Path, cores: int, targets: list[str], *extra: str) -> float:
+    command = [str(Path(sys.executable).with_name("snakemake")), "-s", str(REPO / "Snakefile"), "-d", str(run),
+               "--cores", str(cores), "--configfile", "config/released.yaml", "selection-codegen.yaml",
+               "--quiet", "all", *extra, "--", *targets]
+    began = time.perf_counter()
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - began
+
+
+def run_codet(codet_dir: Path, data: Path, cache: Path) -> tuple[float, list[dict]]:
+    """CodeT's wall time and the pass@k dicts it logs (ranked first, then random)."""
+    cache.mkdir()
+    command = [sys.executable, "main.py", "--cache_dir", str(cache)]
+    for flag, name in CODET_FILES.items():
+        command += [flag, str(data / name)]
+    began = time.perf_counter()
+    done = subprocess.run(command, cwd=codet_dir, check=True, capture_output=True, text=True)
+    seconds = time.perf_counter() - began
+    logged = [ast.literal_eval(line[line.index("{'pass@"):]) for line in (done.stdout + done.stderr).splitlines()
+              if "{'pass@" in line]
+    return seconds, logged
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--codet", type=Path, required=True, help="a checkout of microsoft/CodeT's CodeT/ folder")
+    parser.add_argument("--cores", type=int, default=os.cpu_count())
+    parser.add_argument("--shared", type=Path, default=REPO.parent / "shared")
+    a = parser.parse_args()
+    shared = a.shared.resolve()
+    run = scratch_run(shared)
+    os.chdir(run)
+    plan = Plan(validate_config(load_yaml("config/released.yaml") | load_yaml("selection-codegen.yaml")))
+    study = specs.selection(plan, BENCHMARK)
+    fill = dict(benchmark=BENCHMARK, model=MODEL, decoding="sampled")
+    executions = layout.EXECUTIONS.format(**fill)
+    table = layout.SELECTION.format(benchmark=BENCHMARK)
+
+    print(f"scratch run: {run}", flush=True)
+    snakemake(run, a.cores, [table], "--omit-from", "execute_shard", "generated_tests")
+    verdicts = snakemake(run, a.cores, [executions])
+    selection = snakemake(run, a.cores, [table])
+    ours = verdicts + selection
+    theirs, logged = run_codet(a.codet.resolve(), shared / "data" / DATA, run.parent / "codet-cache")
+
+    evidence = list(evidence_of(study["runs"][MODEL]).values())
+    baseline = sum(e.passed.mean() for e in evidence) / len(evidence)
+    print(f"\n{'':34}{'ours':>10}{'CodeT':>10}")
+    print(f"{'seconds (verdicts + selection)':34}{ours:10.1f}{theirs:10.1f}   "
+          f"ratio CodeT/ours {theirs / ours:.2f}x  (ours: verdicts {verdicts:.1f} s, selection {selection:.1f} s)")
+    ranked, random_ = (logged + [{}, {}])[:2]
+    print(f"{'baseline pass@1 (%)':34}{100 * baseline:10.2f}{100 * random_.get('pass@1', float('nan')):10.2f}")
+    print(f"{'CodeT pass@1 (%)':34}{100 * top_pick_accuracy(codet(), evidence):10.2f}"
+          f"{100 * ranked.get('pass@1', float('nan')):10.2f}")
+    print(f"cores {a.cores}; CodeT's own log: ranked {ranked}, random {random_}")
+
+
+if __name__ == "__main__":
+    main()
