@@ -13,9 +13,10 @@
   (``--codegen``: the scratch run perf/selection_speed.py leaves, which also prints what
   CodeT's own main.py reports on the same samples).
 
-    python perf/reproduce_selection.py RESULTS_RUN [--codegen CODEGEN_RUN] [--draws 400]
+    python perf/reproduce_selection.py [--released RUN] [--codegen RUN] [--draws 400]
 
-RESULTS_RUN is a directory where config/released.yaml ran (its results/ hold the probes).
+``--released``: a directory where config/released.yaml ran, selection included (its results/
+hold the WizardCoder probes).
 """
 
 from __future__ import annotations
@@ -105,13 +106,14 @@ def codet_numbers(run: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("run", type=Path, help="where config/released.yaml ran")
+    parser.add_argument("--released", type=Path, help="where config/released.yaml ran")
     parser.add_argument("--codegen", type=Path, help="a run whose selection family is codegen")
     parser.add_argument("--draws", type=int, default=400, help="random pools of k samples per problem")
     parser.add_argument("--seed", type=int, default=0)
     a = parser.parse_args()
     rng = np.random.default_rng(a.seed)
-    cascading(a.run, a.draws, rng)
+    if a.released:
+        cascading(a.released, a.draws, rng)
     if a.codegen:
         codet_numbers(a.codegen)
 

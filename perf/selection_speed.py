@@ -22,8 +22,8 @@ pass@1 and CodeT's pass@1 (the top-scored sample, ties averaged).
 from __future__ import annotations
 
 import argparse
-import ast
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -39,6 +39,7 @@ from budget_realloc.ranking.selection import evidence_of
 from budget_realloc.ranking.selectors import codet, top_pick_accuracy
 
 REPO = Path(__file__).resolve().parents[1]
+PASS_AT = re.compile(r"'pass@(\d+)': (?:np\.float64\()?([0-9.]+)")
 MODEL, BENCHMARK = "codegen-mono-16b", "humaneval"
 DATA = "generations/codet_codegen16B_humaneval"
 CODET_FILES = {"--source_path_for_solution": "HumanEval_for_code_generation.jsonl",
@@ -79,8 +80,9 @@ def run_codet(codet_dir: Path, data: Path, cache: Path) -> tuple[float, list[dic
     began = time.perf_counter()
     done = subprocess.run(command, cwd=codet_dir, check=True, capture_output=True, text=True)
     seconds = time.perf_counter() - began
-    logged = [ast.literal_eval(line[line.index("{'pass@"):]) for line in (done.stdout + done.stderr).splitlines()
-              if "{'pass@" in line]
+    # e.g. {'pass@1': np.float64(0.3672), 'pass@2': ...} (numpy 2 reprs), or plain floats
+    logged = [{f"pass@{k}": float(v) for k, v in PASS_AT.findall(line)}
+              for line in (done.stdout + done.stderr).splitlines() if "{'pass@" in line]
     return seconds, logged
 
 
@@ -104,7 +106,9 @@ def main() -> None:
     verdicts = snakemake(run, a.cores, [executions])
     selection = snakemake(run, a.cores, [table])
     ours = verdicts + selection
+    print(f"ours: verdicts {verdicts:.1f} s, selection {selection:.1f} s", flush=True)
     theirs, logged = run_codet(a.codet.resolve(), shared / "data" / DATA, run.parent / "codet-cache")
+    print(f"CodeT: {theirs:.1f} s", flush=True)
 
     evidence = list(evidence_of(study["runs"][MODEL]).values())
     baseline = sum(e.passed.mean() for e in evidence) / len(evidence)

@@ -1,8 +1,11 @@
-"""Shared fixtures: a tiny tokenizer and models built here, the repository and shared data paths."""
+"""Shared fixtures: a tiny tokenizer and models built here, the repository and shared data paths,
+and one run of config/released.yaml for the tests that read its results."""
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -36,3 +39,35 @@ def tiny_model(tmp_path_factory, tokenizer_dir) -> Path:
     out = tmp_path_factory.mktemp("models") / "tiny-s"
     build_model(REPO / "resources" / "models" / "tiny-s.json", tokenizer_dir, out, seed=0, name="tiny-s")
     return out
+
+
+def snakemake_released(workdir: Path, *args) -> subprocess.CompletedProcess:
+    """Snakemake on config/released.yaml in ``workdir``; ``args`` after the config file."""
+    return subprocess.run([sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(workdir),
+                           "--cores", "2", "--configfile", str(REPO / "config" / "released.yaml"), *args],
+                          capture_output=True, text=True, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+
+
+# selection's probes (every program against ~250 model-written tests) take longer than the rest
+# of the released run together; tests/test_released.py builds them on a slice
+WITHOUT_SELECTION = ("--omit-from", "generated_tests")
+
+
+def released_workdir(tmp_path_factory, name: str) -> Path:
+    """A run directory where the config's ../shared/data and resources/ resolve (or skip)."""
+    shared("generations/wizardcoder_python_humaneval")
+    root = tmp_path_factory.mktemp(name)
+    (root / "shared").symlink_to(SHARED_DATA.parent)
+    workdir = root / "run"
+    workdir.mkdir()
+    (workdir / "resources").symlink_to(REPO / "resources")
+    return workdir
+
+
+@pytest.fixture(scope="session")
+def released(tmp_path_factory) -> Path:
+    """config/released.yaml built once (selection aside): its run directory."""
+    workdir = released_workdir(tmp_path_factory, "released")
+    run = snakemake_released(workdir, *WITHOUT_SELECTION)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    return workdir

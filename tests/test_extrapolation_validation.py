@@ -1,12 +1,12 @@
 """docs/extrapolation.md states measured errors of the extrapolations; these tests recompute
-every table it shows (from the shipped paper CSV, and from real per-sample verdicts where this
-machine has them) and compare each number, so the document cannot drift from the code."""
+every table it shows (from the shipped paper CSV, and from the per-sample verdicts of the
+released WizardCoder samples, as the released run judges them, where ../shared has them) and
+compare each number, so the document cannot drift from the code."""
 
 from __future__ import annotations
 
 import csv
 import math
-import os
 from pathlib import Path
 
 import numpy as np
@@ -25,10 +25,6 @@ from budget_realloc.metrics.extrapolation import fit_beta_curve, fit_power_law
 
 REPO = Path(__file__).resolve().parents[1]
 DOC = REPO / "docs" / "extrapolation.md"
-# Per-sample verdicts of WizardCoder-Python 7B/13B/34B on HumanEval, 100 samples per problem
-# (JSON lines: task_id, sample_id, passed, ...).  Point BUDGET_REALLOC_VERDICTS at another
-# directory with {model}_sampled_verdicts.jsonl to check the workflow's own outputs.
-VERDICTS = Path(os.environ.get("BUDGET_REALLOC_VERDICTS", "/work/scratch/released"))
 MODELS = ("7B", "13B", "34B")
 
 PUBLISHED = "Paper Tables 2-3, fitted on k <= 64: predicted vs published pass@k (%)"
@@ -100,13 +96,11 @@ def test_doc_states_the_published_backtest():
 
 
 @pytest.fixture(scope="module")
-def executions() -> dict[str, pd.DataFrame]:
-    paths = {model: VERDICTS / f"{model}_sampled_verdicts.jsonl" for model in MODELS}
-    missing = [str(path) for path in paths.values() if not path.exists()]
-    if missing:
-        pytest.skip(f"per-sample verdicts not on this machine: {', '.join(missing)}")
-    return {model: pd.read_json(path, lines=True)[["task_id", "sample_id", "passed"]]
-            for model, path in paths.items()}
+def executions(released) -> dict[str, pd.DataFrame]:
+    """Per-sample verdicts of WizardCoder-Python 7B/13B/34B on HumanEval, 100 samples per problem."""
+    return {model: pd.read_parquet(released / "results" / "humaneval" / f"wizardcoder-python-{model.lower()}" /
+                                   "sampled" / "executions.parquet")[["task_id", "sample_id", "passed"]]
+            for model in MODELS}
 
 
 def test_doc_states_the_samples_backtest(executions):

@@ -16,6 +16,7 @@ from budget_realloc.metrics import pass_at_k_curve
 from budget_realloc.ranking.nll import mean_nll, split_all
 from budget_realloc.ranking.report import rank_score_report
 from budget_realloc.ranking.scores import rank_score_table, ranked_passes
+from budget_realloc.ranking.selectors import nll
 
 PROMPTS = ["def add(a, b):\n", "def is_even(n):\n    \"\"\"Return True if n is even.\"\"\"\n", "x = 1\n"]
 COMPLETIONS = ["    return a + b\n", "    return n % 2 == 0\n", "y = x + 2  # two", "    pass", "", "z"]
@@ -50,9 +51,9 @@ def test_ranking_puts_unfinished_last_and_breaks_ties_by_sample_id():
     samples = pd.DataFrame({"task_id": ["a"] * 4, "sample_id": [0, 1, 2, 3], "passed": [True, True, False, True],
                             "finished": [True, False, True, True], "nll": [2.0, 0.1, 1.0, 1.0]})
     # finished by nll then id: 2 (1.0, fail), 3 (1.0, pass), 0 (2.0, pass); unfinished 1 last, counted 0
-    np.testing.assert_array_equal(ranked_passes(samples, "nll", "last")["a"], [0, 1, 1, 0])
+    np.testing.assert_array_equal(ranked_passes(samples, nll(), "last")["a"], [0, 1, 1, 0])
     # the paper's way (the default): unfinished 1 leaves the pool
-    np.testing.assert_array_equal(ranked_passes(samples, "nll")["a"], [0, 1, 1])
+    np.testing.assert_array_equal(ranked_passes(samples, nll())["a"], [0, 1, 1])
 
 
 def test_discarded_unfinished_leave_each_problem_its_own_n():
@@ -63,9 +64,9 @@ def test_discarded_unfinished_leave_each_problem_its_own_n():
                             "passed": [True, True, False, True, False, True, False, False, True, True],
                             "finished": [True, False, True, True] + [True] * 4 + [False] * 2,
                             "nll": [0.1, 0.0, 0.2, 0.3, 0.1, 0.2, 0.3, 0.4, 0.1, 0.2]})
-    assert {t: list(v) for t, v in ranked_passes(samples, "nll").items()} == \
+    assert {t: list(v) for t, v in ranked_passes(samples, nll()).items()} == \
         {"a": [1.0, 0.0, 1.0], "b": [0.0, 1.0, 0.0, 0.0], "c": []}
-    np.testing.assert_allclose(rank_score_table(samples, "nll"), [11 / 36])
+    np.testing.assert_allclose(rank_score_table(samples, nll()), [11 / 36])
 
 
 def test_oracle_ranking_scores_pass_at_k():
@@ -77,7 +78,7 @@ def test_oracle_ranking_scores_pass_at_k():
                  for i, p in enumerate(passed)]
     samples = pd.DataFrame(rows)
     counts = samples.groupby("task_id")["passed"].sum().to_numpy()
-    np.testing.assert_allclose(rank_score_table(samples, "oracle"), pass_at_k_curve(10, counts, 5).mean(0),
+    np.testing.assert_allclose(rank_score_table(samples, nll("oracle")), pass_at_k_curve(10, counts, 5).mean(0),
                                atol=1e-12)
 
 
@@ -90,7 +91,7 @@ def test_random_ranker_averages_to_pass_at_1():
     samples = pd.DataFrame({"task_id": np.repeat([f"t{t}" for t in range(tasks)], n),
                             "sample_id": np.tile(np.arange(n), tasks), "passed": passed.ravel(), "finished": True})
     pass_at_1 = passed.mean()
-    curves = np.array([rank_score_table(samples.assign(random=rng.permutation(len(samples))), "random")
+    curves = np.array([rank_score_table(samples.assign(random=rng.permutation(len(samples))), nll("random"))
                        for _ in range(shuffles)])
     standard_error = curves.std(axis=0, ddof=1) / np.sqrt(shuffles)
     # (at k = 1 every ranking scores exactly pass@1: its spread is rounding only)

@@ -12,8 +12,6 @@ from __future__ import annotations
 import csv
 import gzip
 import json
-import os
-import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
@@ -23,7 +21,7 @@ import pytest
 import yaml
 
 from budget_realloc.metrics import pass_at_k
-from conftest import REPO, SHARED_DATA, shared
+from conftest import REPO, SHARED_DATA, WITHOUT_SELECTION, released_workdir, shared, snakemake_released
 
 WIZARD = SHARED_DATA / "generations" / "wizardcoder_python_humaneval"
 SIZES = ("7b", "13b", "34b")
@@ -51,35 +49,6 @@ def test_the_stated_times_are_the_authors_throughput_table():
             assert stated["devices"] == rows[size][1]
 
 
-def snakemake(workdir, *args):
-    return subprocess.run([sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(workdir),
-                           "--cores", "2", "--configfile", str(REPO / "config" / "released.yaml"), *args],
-                          capture_output=True, text=True, env={**os.environ, "HF_HUB_OFFLINE": "1"})
-
-
-# selection's probes (every program against ~250 model-written tests) take longer than the rest
-# of the released run together; test_selection_* below builds them on a slice
-WITHOUT_SELECTION = ("--omit-from", "generated_tests")
-
-
-def released_workdir(tmp_path_factory, name: str):
-    shared("generations/wizardcoder_python_humaneval")
-    root = tmp_path_factory.mktemp(name)
-    (root / "shared").symlink_to(SHARED_DATA.parent)          # the config's ../shared/data
-    workdir = root / "run"
-    workdir.mkdir()
-    (workdir / "resources").symlink_to(REPO / "resources")
-    return workdir
-
-
-@pytest.fixture(scope="module")
-def released(tmp_path_factory):
-    workdir = released_workdir(tmp_path_factory, "released")
-    run = snakemake(workdir, *WITHOUT_SELECTION)
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    return workdir
-
-
 def test_every_released_target_is_built_and_nothing_is_left(released):
     results = released / "results"
     for ext in ("pdf", "png"):
@@ -91,7 +60,7 @@ def test_every_released_target_is_built_and_nothing_is_left(released):
     table2 = pd.read_csv(results / "tables" / "table2.csv").set_index("model")
     assert set(table2.index) == {"WizardCoder-Python 7B", "WizardCoder-Python 13B", "WizardCoder-Python 34B",
                                  "CodeGen-Mono 16B"}
-    again = snakemake(released, "-n", *WITHOUT_SELECTION)
+    again = snakemake_released(released, "-n", *WITHOUT_SELECTION)
     assert again.returncode == 0 and "Nothing to be done" in again.stdout + again.stderr
 
 
@@ -136,7 +105,7 @@ SLICE = {"benchmarks": {"humaneval": {"limit": 8, "n": {f"wizardcoder-python-{si
 def selection(tmp_path_factory):
     workdir = released_workdir(tmp_path_factory, "selection")
     (workdir / "slice.yaml").write_text(yaml.safe_dump(SLICE))
-    run = snakemake(workdir, "slice.yaml", "--", "results/tables/selection-humaneval.csv")   # after the config
+    run = snakemake_released(workdir, "slice.yaml", "--", "results/tables/selection-humaneval.csv")   # after the config
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     return workdir
 

@@ -31,11 +31,12 @@ except ConfigError as error:
 for _name, _why in PLAN.dropped.items():
     logger.warning(f"benchmark {_name} left out: {_why}")
 
-# Rules run the package's CLI from this checkout, with the interpreter running Snakemake
-# (whether or not its venv is activated) or a conda environment's python.
-shell.prefix(f"export PYTHONPATH={shlex.quote(PACKAGE_ROOT)}${{{{PYTHONPATH:+:$PYTHONPATH}}}}; ")  # formatted twice
-BUDGET_REALLOC = ("python" if DeploymentMethod.CONDA in workflow.deployment_settings.deployment_method
-                  else shlex.quote(sys.executable)) + " -m budget_realloc"
+# Rules run the package's CLI, `python3 -m budget_realloc`, from this checkout: with the
+# interpreter running Snakemake (whether or not its venv is activated), or a conda
+# environment's own python3 under --use-conda.
+_PATH = "" if DeploymentMethod.CONDA in workflow.deployment_settings.deployment_method \
+    else f"export PATH={shlex.quote(str(Path(sys.executable).parent))}:$PATH; "
+shell.prefix(f"export PYTHONPATH={shlex.quote(PACKAGE_ROOT)}${{{{PYTHONPATH:+:$PYTHONPATH}}}}; {_PATH}")  # formatted twice
 LOGS = "results/logs"
 
 

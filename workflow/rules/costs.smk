@@ -14,7 +14,7 @@ rule flops:
     conda:
         "../../envs/models.yaml"
     shell:
-        "{BUDGET_REALLOC} flops --architecture {params.architecture} --input-length {params.input_length}"
+        "python3 -m budget_realloc flops --architecture {params.architecture} --input-length {params.input_length}"
         " --out {output} > {log} 2>&1"
 
 
@@ -47,7 +47,7 @@ rule walltime:
     conda:
         "../../envs/models.yaml"
     shell:
-        "{BUDGET_REALLOC} walltime --source {params.source} --prompts {input.prompts} --samples {params.samples}"
+        "python3 -m budget_realloc walltime --source {params.source} --prompts {input.prompts} --samples {params.samples}"
         " --new-tokens {params.new_tokens} --batch-sizes {params.batch_sizes} --device {params.device}"
         " --dtype {params.dtype} --seed {params.seed} --out {output} > {log} 2>&1"
 
@@ -64,7 +64,7 @@ rule model_costs:
     conda:
         "../../envs/execute.yaml"
     shell:
-        "{BUDGET_REALLOC} costs --flops {input.flops} {params.sources} --out {output} > {log} 2>&1"
+        "python3 -m budget_realloc costs --flops {input.flops} {params.sources} --out {output} > {log} 2>&1"
 
 
 rule measured_costs:
@@ -80,7 +80,7 @@ rule measured_costs:
     conda:
         "../../envs/execute.yaml"
     shell:
-        "{BUDGET_REALLOC} costs --flops {input.flops} --generations {input.generations} {params.stated}"
+        "python3 -m budget_realloc costs --flops {input.flops} --generations {input.generations} {params.stated}"
         " --out {output} > {log} 2>&1"
 
 
@@ -96,4 +96,4 @@ rule run_costs:
     conda:
         "../../envs/execute.yaml"
     shell:
-        "{BUDGET_REALLOC} run-costs --spec {params.spec:q} --out {output} > {log} 2>&1"
+        "python3 -m budget_realloc run-costs --spec {params.spec:q} --out {output} > {log} 2>&1"

@@ -12,7 +12,7 @@ rule train_tokenizer:
     conda:
         "../../envs/models.yaml"
     shell:
-        "{BUDGET_REALLOC} train-tokenizer --out {output} --vocab-size {params.vocab_size}"
+        "python3 -m budget_realloc train-tokenizer --out {output} --vocab-size {params.vocab_size}"
         " --corpus-bytes {params.corpus_bytes} > {log} 2>&1"
 
 
@@ -29,7 +29,7 @@ rule build_model:
     conda:
         "../../envs/models.yaml"
     shell:
-        "{BUDGET_REALLOC} build-model --name {wildcards.model} --architecture {input.architecture}"
+        "python3 -m budget_realloc build-model --name {wildcards.model} --architecture {input.architecture}"
         " --tokenizer {input.tokenizer} --seed {params.seed} --out {output} > {log} 2>&1"
 
 
@@ -46,4 +46,4 @@ rule prepare_benchmark:
     conda:
         "../../envs/models.yaml"
     shell:
-        "{BUDGET_REALLOC} prepare {params.source} --expect {params.expect} --out {output} > {log} 2>&1"
+        "python3 -m budget_realloc prepare {params.source} --expect {params.expect} --out {output} > {log} 2>&1"

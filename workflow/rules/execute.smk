@@ -21,7 +21,7 @@ rule execute_shard:
     conda:
         "../../envs/execute.yaml"
     shell:
-        "{BUDGET_REALLOC} execute --problems {input.problems} --generations {input.generations}"
+        "python3 -m budget_realloc execute --problems {input.problems} --generations {input.generations}"
         " --timeout {params.limits[timeout]} --reference-factor {params.limits[reference_factor]}"
         " --min-timeout {params.limits[min_timeout_s]} --memory-mb {params.limits[memory_mb]}"
         " --max-output-kb {params.limits[max_output_kb]} --max-processes {params.limits[max_processes]}"

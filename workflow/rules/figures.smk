@@ -17,7 +17,7 @@ rule budget_figure:
     conda:
         "../../envs/plot.yaml"
     shell:
-        "{BUDGET_REALLOC} figure-budget --spec {params.spec:q} --pdf {output.pdf} --png {output.png} > {log} 2>&1"
+        "python3 -m budget_realloc figure-budget --spec {params.spec:q} --pdf {output.pdf} --png {output.png} > {log} 2>&1"
 
 
 rule ranking_figure:
@@ -36,4 +36,4 @@ rule ranking_figure:
     conda:
         "../../envs/plot.yaml"
     shell:
-        "{BUDGET_REALLOC} figure-ranking --spec {params.spec:q} --pdf {output.pdf} --png {output.png} > {log} 2>&1"
+        "python3 -m budget_realloc figure-ranking --spec {params.spec:q} --pdf {output.pdf} --png {output.png} > {log} 2>&1"

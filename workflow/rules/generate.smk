@@ -32,7 +32,7 @@ rule generate_shard:
     conda:
         "../../envs/models.yaml"
     shell:
-        "{BUDGET_REALLOC} generate --problems {input.problems} --shard {wildcards.shard}"
+        "python3 -m budget_realloc generate --problems {input.problems} --shard {wildcards.shard}"
         " --shard-size {params.shard_size} --benchmark {wildcards.benchmark} --model {wildcards.model}"
         " --source {params.source} --n {params.sampling[n]} --temperature {params.sampling[temperature]}"
         " --top-p {params.sampling[top_p]} --max-new-tokens {params.sampling[max_new_tokens]}"
@@ -56,7 +56,7 @@ rule import_generations:
     conda:
         "../../envs/execute.yaml"
     shell:
-        "{BUDGET_REALLOC} import --problems {input.problems} --n {params.n} {params.source} --out {output} > {log} 2>&1"
+        "python3 -m budget_realloc import --problems {input.problems} --n {params.n} {params.source} --out {output} > {log} 2>&1"
 
 
 # a run made elsewhere is imported whole, not gathered from generation shards
@@ -79,5 +79,5 @@ rule gather_shards:
     conda:
         "../../envs/execute.yaml"
     shell:
-        "{BUDGET_REALLOC} gather --problems {input.problems} --n {params.n} {params.at_most} --out {output}"
+        "python3 -m budget_realloc gather --problems {input.problems} --n {params.n} {params.at_most} --out {output}"
         " {input.shards} > {log} 2>&1"

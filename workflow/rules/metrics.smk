@@ -15,7 +15,7 @@ rule pass_at_k:
     conda:
         "../../envs/execute.yaml"
     shell:
-        "{BUDGET_REALLOC} pass-at-k {params.args} --out {output.table} --counts-out {output.counts} > {log} 2>&1"
+        "python3 -m budget_realloc pass-at-k {params.args} --out {output.table} --counts-out {output.counts} > {log} 2>&1"
 
 
 rule budget_curves:
@@ -32,7 +32,7 @@ rule budget_curves:
     conda:
         "../../envs/execute.yaml"
     shell:
-        "{BUDGET_REALLOC} budget --spec {params.spec:q} --out {output.curves} --pairs-out {output.pairs}"
+        "python3 -m budget_realloc budget --spec {params.spec:q} --out {output.curves} --pairs-out {output.pairs}"
         " --match-out {output.match} > {log} 2>&1"
 
 
@@ -50,7 +50,7 @@ rule extrapolate:
     conda:
         "../../envs/execute.yaml"
     shell:
-        "{BUDGET_REALLOC} extrapolate --counts {input} --factor {params.factor} --resamples {params.resamples}"
+        "python3 -m budget_realloc extrapolate --counts {input} --factor {params.factor} --resamples {params.resamples}"
         " --seed {params.seed} --out {output} > {log} 2>&1"
 
 
@@ -66,4 +66,4 @@ rule run_counts:
     conda:
         "../../envs/execute.yaml"
     shell:
-        "{BUDGET_REALLOC} counts --spec {params.spec:q} --out {output} > {log} 2>&1"
+        "python3 -m budget_realloc counts --spec {params.spec:q} --out {output} > {log} 2>&1"

@@ -26,7 +26,7 @@ rule rank_nll:
     conda:
         "../../envs/models.yaml"
     shell:
-        "{BUDGET_REALLOC} rank-nll --problems {input.problems} --generations {input.generations}"
+        "python3 -m budget_realloc rank-nll --problems {input.problems} --generations {input.generations}"
         " --source {params.source} --dtype {params.dtype} --device {params.device}"
         " --batch-size {params.batch_size} --out {output} > {log} 2>&1"
 
@@ -56,7 +56,7 @@ rule verify:
     conda:
         "../../envs/models.yaml"
     shell:
-        "{BUDGET_REALLOC} verify --problems {input.problems} --generations {input.generations}"
+        "python3 -m budget_realloc verify --problems {input.problems} --generations {input.generations}"
         " --source {params.source} --dtype {params.dtype} --device {params.device}"
         " --batch-size {params.batch_size} --out {output} > {log} 2>&1"
 
@@ -75,4 +75,4 @@ rule rank_score:
     conda:
         "../../envs/execute.yaml"
     shell:
-        "{BUDGET_REALLOC} rank-score --spec {params.spec:q} --out {output} > {log} 2>&1"
+        "python3 -m budget_realloc rank-score --spec {params.spec:q} --out {output} > {log} 2>&1"

@@ -22,7 +22,7 @@ rule generated_tests:
     conda:
         "../../envs/execute.yaml"
     shell:
-        "{BUDGET_REALLOC} generated-tests --spec {params.spec:q} --out {output} > {log} 2>&1"
+        "python3 -m budget_realloc generated-tests --spec {params.spec:q} --out {output} > {log} 2>&1"
 
 
 rule probe_shard:
@@ -49,7 +49,7 @@ rule probe_shard:
     conda:
         "../../envs/execute.yaml"
     shell:
-        "{BUDGET_REALLOC} probe --problems {input.problems} --generations {input.generations} --tests {input.tests}"
+        "python3 -m budget_realloc probe --problems {input.problems} --generations {input.generations} --tests {input.tests}"
         " --shard {wildcards.shard} --shard-size {params.shard_size} --test-timeout {params.test_timeout}"
         " --timeout {params.probe_timeout} --memory-mb {params.limits[memory_mb]}"
         " --max-output-kb {params.limits[max_output_kb]} --max-processes {params.limits[max_processes]}"
@@ -71,5 +71,5 @@ rule selection:
     conda:
         "../../envs/plot.yaml"
     shell:
-        "{BUDGET_REALLOC} select --spec {params.spec:q} --out {output.table} --pdf {output.pdf} --png {output.png}"
+        "python3 -m budget_realloc select --spec {params.spec:q} --out {output.table} --pdf {output.pdf} --png {output.png}"
         " > {log} 2>&1"

@@ -14,7 +14,7 @@ rule cost_table:
     conda:
         "../../envs/plot.yaml"
     shell:
-        "{BUDGET_REALLOC} table-costs --spec {params.spec:q} --csv {output.csv} --md {output.md} --tex {output.tex}"
+        "python3 -m budget_realloc table-costs --spec {params.spec:q} --csv {output.csv} --md {output.md} --tex {output.tex}"
         " --html {output.html} > {log} 2>&1"
 
 
@@ -32,7 +32,7 @@ rule passk_table:
     conda:
         "../../envs/plot.yaml"
     shell:
-        "{BUDGET_REALLOC} table-passk --spec {params.spec:q} --csv {output.csv} --md {output.md} --tex {output.tex}"
+        "python3 -m budget_realloc table-passk --spec {params.spec:q} --csv {output.csv} --md {output.md} --tex {output.tex}"
         " --html {output.html} > {log} 2>&1"
 
 
@@ -51,7 +51,7 @@ rule crossover:
     conda:
         "../../envs/plot.yaml"
     shell:
-        "{BUDGET_REALLOC} crossover --spec {params.spec:q} --out {output.crossover} --claims-out {output.claims}"
+        "python3 -m budget_realloc crossover --spec {params.spec:q} --out {output.crossover} --claims-out {output.claims}"
         " --match-out {output.match} > {log} 2>&1"
 
 
@@ -65,4 +65,4 @@ rule paper_claims:
     conda:
         "../../envs/execute.yaml"
     shell:
-        "{BUDGET_REALLOC} paper-claims {params.grid} --out {output} > {log} 2>&1"
+        "python3 -m budget_realloc paper-claims {params.grid} --out {output} > {log} 2>&1"

@@ -15,6 +15,7 @@ import pandas as pd
 from ..costs import Costs, unit
 from ..io import parquet_metadata, read_json, read_parquet
 from .scores import rank_score_table
+from .selectors import nll, nll_verifier
 
 COLUMNS = ["ranker", "k", "rank_score", "time_cost_per_sample", "flops_cost_per_sample"]
 
@@ -37,14 +38,12 @@ def rank_score_report(spec: dict) -> pd.DataFrame:
         scoring_s = parquet_metadata(path).get("seconds_per_sample", 0.0)
         time_cost = (costs[generator].seconds + scoring_s + verifier_s) / time_unit if time_unit else np.nan
         flops_cost = (costs[generator].flops + costs[ranker].flops + verifier_flops) / flops_unit
-        name, column = ranker, "nll"
+        name, chosen = ranker, nll()
         if verifier:
             scored = scored.merge(read_parquet(verifier["file"])[["task_id", "sample_id", "log_p_correct"]],
                                   on=["task_id", "sample_id"])
-            # LEVER: rank by P_LM(y|x)·P_verifier(correct|x, y), in logs; lower is better here
-            scored["combined"] = verifier["nll_weight"] * scored["nll"] - scored["log_p_correct"]
-            name, column = f"{ranker}+verifier", "combined"
-        curve = rank_score_table(scored, column, spec["unfinished"])
+            name, chosen = f"{ranker}+verifier", nll_verifier(verifier["nll_weight"])
+        curve = rank_score_table(scored, chosen, spec["unfinished"])
         frames.append(pd.DataFrame({"ranker": name, "k": np.arange(1, curve.size + 1), "rank_score": curve,
                                     "time_cost_per_sample": time_cost, "flops_cost_per_sample": flops_cost}))
     return pd.concat(frames, ignore_index=True)[COLUMNS]

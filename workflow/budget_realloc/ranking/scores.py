@@ -1,7 +1,8 @@
 """Rankings of a model's samples and their rank-score@k (Eq. 4).
 
-A ranking orders each problem's samples by a score, best first, ties broken by sample id so
-the order never depends on row order.  Generations that did not finish (the token limit, no
+A ranking orders each problem's samples by a selector's key (ranking.selectors: the NLL
+ranker, NLL with a verifier, the oracle...), best first, ties broken by sample id so the
+order never depends on row order.  Generations that did not finish (the token limit, no
 EOS or stop sequence) are handled one of two ways (``ranking.unfinished`` in the config):
 
 - ``discard`` (the default, the paper's Section 5.2: "we discard any generation that fails to
@@ -18,33 +19,38 @@ import pandas as pd
 
 from ..metrics import rank_score_curve
 from ..metrics.curves import reported_k_max
+from .selectors import Evidence, Selector, ranking
 
 
 UNFINISHED = ("discard", "last")
 
 
-def ranked_passes(samples: pd.DataFrame, score: str, unfinished: str = "discard") -> dict[str, np.ndarray]:
-    """Per task, the verdicts in ranking order (lowest ``score`` first); an unscored sample goes
-    last and counts 0, as does an unfinished one where ``unfinished`` is ``last``.
+def ranked_passes(samples: pd.DataFrame, chosen: Selector, unfinished: str = "discard") -> dict[str, np.ndarray]:
+    """Per task, the verdicts in ``chosen``'s order (selectors.ranking: best key first, ties by
+    sample id); a sample it cannot score goes last and counts 0, as does an unfinished one where
+    ``unfinished`` is ``last``.
 
-    ``samples`` has columns task_id, sample_id, passed, finished and ``score``.
+    ``samples`` has columns task_id, sample_id, passed, finished and the scores the selector
+    reads (``nll``, ``log_p_correct``...).
     """
     if unfinished not in UNFINISHED:
         raise ValueError(f"unfinished generations are discarded or ranked last, not {unfinished!r}")
-    tasks = pd.unique(samples["task_id"])
-    if unfinished == "discard":
-        samples = samples[samples["finished"].to_numpy(bool)]
-    ordered = samples.assign(_unscored=~samples["finished"] | samples[score].isna()) \
-        .sort_values(["task_id", "_unscored", score, "sample_id"], na_position="last")
-    passes = ordered["passed"].to_numpy(bool) & ~ordered["_unscored"].to_numpy(bool)
-    ranked_tasks = ordered["task_id"].to_numpy()
-    return {task: passes[ranked_tasks == task].astype(float) for task in tasks}
+    scores = [c for c in samples.columns if c not in ("task_id", "sample_id", "passed", "finished")]
+    out = {}
+    for task, group in samples.sort_values("sample_id", kind="stable").groupby("task_id", sort=False):
+        if unfinished == "discard":
+            group = group[group["finished"].to_numpy(bool)]
+        evidence = Evidence(passed=group["passed"].to_numpy(bool), finished=group["finished"].to_numpy(bool),
+                            scores={c: group[c].to_numpy(float) for c in scores})
+        ranked, pickable = ranking(chosen, evidence) if len(group) else (np.zeros(0, int), np.zeros(0, bool))
+        out[task] = (evidence.passed[ranked] & pickable).astype(float)
+    return {task: out[task] for task in pd.unique(samples["task_id"])}
 
 
-def rank_score_table(samples: pd.DataFrame, score: str, unfinished: str = "discard") -> np.ndarray:
+def rank_score_table(samples: pd.DataFrame, chosen: Selector, unfinished: str = "discard") -> np.ndarray:
     """Mean rank-score@k over problems for k = 1..n/2 of the problem with the fewest samples
     ranked (each problem's own n in its weights, metrics.rank_score)."""
-    ranked = ranked_passes(samples, score, unfinished)
+    ranked = ranked_passes(samples, chosen, unfinished)
     # with nothing finished anywhere, every k-subset selects nothing: 0 up to n/2 of the drawn
     sizes = [len(v) for v in ranked.values() if len(v)] or [int(samples.groupby("task_id").size().min())]
     k_max = reported_k_max(min(sizes))

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from ..costs import Costs, normalised
+from ..errors import InputError
 from ..io import parquet_metadata, read_parquet
 from .cascade import cascade, cascade_cost
 from .generated_tests import from_json
@@ -39,10 +40,14 @@ def evidence_of(run: dict) -> dict[str, Evidence]:
     tests = from_json(json.loads(open(run["tests"]).read())["problems"])
     out = {}
     for task, group in samples.groupby("task_id", sort=True):
-        width = (len(tests[task].tests), len(tests[task].inputs))
+        shape = {"tests": (len(group), len(tests[task].tests)), "outputs": (len(group), len(tests[task].inputs))}
+        wrong = [c for c in shape if any(len(row) != shape[c][1] for row in group[c])]
+        if wrong:
+            raise InputError(f"{run['probes']}: {task}: a row's {' and '.join(wrong)} do not match "
+                             f"{run['tests']} (were the probes made from other tests?)")
         out[task] = Evidence(passed=group["passed"].to_numpy(), finished=group["finished"].to_numpy(),
-                             test_passed=np.array([list(t) for t in group["tests"]], dtype=bool).reshape(-1, width[0]),
-                             outputs=np.array([list(o) for o in group["outputs"]], dtype=object).reshape(-1, width[1]),
+                             test_passed=np.array([list(t) for t in group["tests"]], dtype=bool).reshape(shape["tests"]),
+                             outputs=np.array([list(o) for o in group["outputs"]], dtype=object).reshape(shape["outputs"]),
                              tests=tests[task])
     return out
 
