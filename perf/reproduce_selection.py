@@ -67,6 +67,13 @@ def picks(evidence: dict, k: int, draws: int, rng) -> dict:
     return {task: self_test(e, k, draws, rng, "agreement") for task, e in sorted(evidence.items())}
 
 
+def their_standard_error(drawn: dict, loops: int = 10) -> float:
+    """The sampling error (points) of an accuracy averaged over ``loops`` random draws per problem,
+    as the authors' 10 loops are: how far their number may sit from the expectation we estimate."""
+    won = np.array([d.won.mean() for d in drawn.values()])
+    return 100 * float(np.sqrt(np.sum(won * (1 - won)) / loops) / len(won))
+
+
 def cascade_accuracy(first: dict, last: dict) -> float:
     """The first stage's pick where its confidence reaches θ = 1, else the last stage's."""
     return 100 * float(np.mean([np.where(first[t].confidence >= 1 - 1e-12, first[t].won, last[t]).mean()
@@ -76,7 +83,8 @@ def cascade_accuracy(first: dict, last: dict) -> float:
 def cascading(run: Path, draws: int, rng) -> None:
     evidence = {size: evidence_of(run_files(run, "humaneval", f"wizardcoder-python-{size}")) for size in SIZES}
     greedy = {}
-    print("Model Cascading for Code, WizardCoder-Python on HumanEval (accuracy %: ours / theirs)")
+    print("Model Cascading for Code, WizardCoder-Python on HumanEval (accuracy %: ours / theirs "
+          "(± the standard error of their 10-loop average))")
     for size in SIZES:
         path = run / layout.EXECUTIONS.format(benchmark="humaneval", model=f"wizardcoder-python-{size}",
                                               decoding="greedy")
@@ -86,7 +94,8 @@ def cascading(run: Path, draws: int, rng) -> None:
             for lines in (2, 4):
                 drawn = picks(with_lines(evidence[size], lines), k, draws, rng)
                 ours = 100 * np.mean([d.won.mean() for d in drawn.values()])
-                cells.append(f"k={k} l={lines} {ours:6.2f} / {PUBLISHED_SINGLE[size][(k, lines)]:6.2f}")
+                cells.append(f"k={k} l={lines} {ours:6.2f} / {PUBLISHED_SINGLE[size][(k, lines)]:6.2f}"
+                             f" (±{their_standard_error(drawn):.2f})")
         print(f"  {size:>4}: " + "   ".join(cells))
     first = picks(with_lines(evidence["7b"], 4), 1, draws, rng)
     ours = cascade_accuracy(first, {t: np.full(draws, bool(greedy["34b"][t])) for t in first})

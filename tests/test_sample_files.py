@@ -172,3 +172,17 @@ def test_counts_select_their_model_and_decoding(tmp_path):
     assert read_counts(path, model="a").values.tolist() == [["MiniEval/0", 10, 3]]
     assert read_counts(path, model="a", decoding="greedy").values.tolist() == [["MiniEval/0", 1, 1]]
     assert read_counts(path, model="b").values.tolist() == [["MiniEval/0", 10, 9]]
+
+
+def test_a_limited_benchmark_leaves_out_the_samples_of_its_other_problems(tmp_path):
+    """With a ``limit`` the problems are the benchmark's first ones: a released file of the whole
+    benchmark is read, its other problems left out; without one they are refused (above)."""
+    cascading = write(tmp_path / "7B_p10_l0.json", json.dumps(
+        [{"number": i % 3, "answer": f"    return {i}\n"} for i in range(6)]))
+    jsonl = write(tmp_path / "samples.jsonl", "".join(
+        json.dumps({"task_id": f"MiniEval/{i % 3}", "completion": f"x{i}"}) + "\n" for i in range(6)))
+    for fmt, path in (("code-cascading", cascading), ("samples-jsonl", jsonl)):
+        kept = read_samples(fmt, [str(path)], PROBLEMS, subset=True)
+        assert [s.task_id for s in kept] == ["MiniEval/0", "MiniEval/1"] * 2, fmt
+        with pytest.raises(InputError, match="MiniEval/2|index 2"):
+            read_samples(fmt, [str(path)], PROBLEMS)

@@ -110,12 +110,14 @@ def generate(a):
          arg("--format", required=True, choices=sorted(READERS)),
          arg("--truncate", action="store_true", help="cut completions at the benchmark's stop sequences"),
          arg("--prompts", help="codet-jsonl: JSON Lines of {task_id, prompt} naming each prompt's task"),
+         arg("--subset", action="store_true", help="the benchmark is limited to its first problems: "
+             "samples of the others are left out, not refused"),
          arg("files", nargs="+"))
 def import_generations(a):
     from .generation.shard import import_generations
 
     frame = import_generations(problems_path=a.problems, out=a.out, fmt=a.format, files=a.files, n=a.n,
-                               truncate=a.truncate, prompts=a.prompts)
+                               truncate=a.truncate, prompts=a.prompts, subset=a.subset)
     print(f"{len(frame)} samples of {frame['task_id'].nunique()} tasks -> {a.out}")
 
 

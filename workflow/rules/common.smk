@@ -162,7 +162,8 @@ def sample_files(wildcards):
 def import_args(wildcards):
     source = sample_source(wildcards)
     read = list(source.files) if wildcards.decoding == "sampled" else [source.greedy]
-    return " ".join([f"--format {source.format}", *(["--truncate"] if source.truncate else []),
+    subset = ["--subset"] if PLAN.benchmark(wildcards.benchmark).get("limit") else []
+    return " ".join([f"--format {source.format}", *(["--truncate"] if source.truncate else []), *subset,
                      *([f"--prompts {shlex.quote(source.prompts)}"] if source.prompts else []),
                      *map(shlex.quote, read)])
 

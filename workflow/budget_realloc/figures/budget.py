@@ -84,8 +84,8 @@ def budget_figure(*, tables: dict[str, pd.DataFrame], costs: dict[str, Costs], l
         for model in models:
             if extrapolated and model in extrapolated:
                 drawn += _draw_extrapolation(ax, model, extrapolated[model], unit[model], colour[model])
-        right = max(max(ends.values()), *[unit[m] * float(t["k"].max()) for m, t in (extrapolated or {}).items()
-                                          if m in unit and len(t)])
+        right = max([*ends.values(), *[unit[m] * float(t["k"].max()) for m, t in (extrapolated or {}).items()
+                                       if m in unit and len(t)]])
         for model in models:        # out of samples: the curve's last value, a lower bound, to the right edge
             if ends[model] < right:
                 ax.hlines(100 * sampled_rows(tables[model])["pass_at_k"].iloc[-1], ends[model], right,

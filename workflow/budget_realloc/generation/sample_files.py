@@ -91,9 +91,13 @@ def _integer(value, where: str, field: str) -> int:
 
 
 class TaskIds:
-    """The benchmark's task ids, looked up as written (``HumanEval/3``) or by bare number (``3``)."""
+    """The benchmark's task ids, looked up as written (``HumanEval/3``) or by bare number (``3``).
 
-    def __init__(self, problems: list[Problem]):
+    ``subset``: the problems are the first ones of the benchmark (a ``limit``), so a sample of a
+    task past them is skipped (looked up as None) instead of refused as foreign."""
+
+    def __init__(self, problems: list[Problem], subset: bool = False):
+        self.subset = subset
         self.ordered = [p.task_id for p in problems]
         self._known = set(self.ordered)
         self._by_number = {t.rsplit("/", 1)[-1]: t for t in self.ordered}
@@ -105,11 +109,13 @@ class TaskIds:
         if text in self._known:
             return text
         task_id = self._by_number.get(text.rsplit("/", 1)[-1])
-        if task_id is None:
+        if task_id is None and not self.subset:
             raise InputError(f"{where}: unknown task id {raw!r} for this benchmark")
         return task_id
 
-    def at(self, index: int, where: str) -> str:
+    def at(self, index: int, where: str) -> str | None:
+        if self.subset and index >= len(self.ordered):
+            return None
         if not 0 <= index < len(self.ordered):
             raise InputError(f"{where}: problem index {index} is outside the benchmark's "
                              f"0..{len(self.ordered) - 1}")
@@ -231,15 +237,17 @@ def read_prompt_index(path: str | Path) -> dict[str, str]:
     return index
 
 
-def read_samples(fmt: str, paths: list[str], problems: list[Problem], prompts: str | None = None) -> list[Sample]:
-    """Every sample of ``paths`` (in the order given, then file order), duplicates refused."""
+def read_samples(fmt: str, paths: list[str], problems: list[Problem], prompts: str | None = None,
+                 subset: bool = False) -> list[Sample]:
+    """Every sample of ``paths`` (in the order given, then file order), duplicates refused;
+    with ``subset`` (TaskIds), those of tasks past ``problems`` are left out."""
     if fmt not in READERS:
         raise InputError(f"unknown samples format {fmt!r} (one of {', '.join(FORMATS)})")
-    tasks = TaskIds(problems)
+    tasks = TaskIds(problems, subset)
     index = read_prompt_index(prompts) if prompts else None
     samples = []
     for path in paths:
-        read = READERS[fmt](Path(path), tasks, prompts=index)
+        read = [s for s in READERS[fmt](Path(path), tasks, prompts=index) if s.task_id is not None]
         seen: dict = {}
         for sample in read:
             if sample.key is not None:

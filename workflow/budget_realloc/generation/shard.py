@@ -61,13 +61,14 @@ def generate_shard(*, problems_path: str, shard: int, shard_size: int, out: str,
 
 
 def import_generations(*, problems_path: str, out: str, fmt: str, files: list[str], n: int,
-                       truncate: bool = False, prompts: str | None = None) -> pd.DataFrame:
+                       truncate: bool = False, prompts: str | None = None, subset: bool = False) -> pd.DataFrame:
     """The first ``n`` samples per problem of a run made elsewhere, read from files in format
-    ``fmt``, as one generations file (execution takes it shard by shard)."""
+    ``fmt``, as one generations file (execution takes it shard by shard); ``subset``: the
+    benchmark is limited to its first problems, and the files' other problems are left out."""
     from .sample_files import read_samples, samples_frame
 
     problems = [Problem.from_row(row) for row in read_parquet(problems_path).to_dict("records")]
-    frame = samples_frame(read_samples(fmt, files, problems, prompts), problems, n, truncate,
+    frame = samples_frame(read_samples(fmt, files, problems, prompts, subset), problems, n, truncate,
                           where=", ".join(files[:3]) + (", ..." if len(files) > 3 else ""))[COLUMNS]
     write_parquet(frame, out, metadata={"imported": files, "format": fmt, "n": n, "truncate": truncate})
     return frame
