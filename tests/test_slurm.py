@@ -1,7 +1,7 @@
 """The offline default on a real single-node SLURM, through workflow/profiles/slurm.
 
 (Its released samples are left out here: executing 50,000 of them proves nothing more about a
-cluster, and tests/test_released.py runs them; so are two of its three APPS difficulties.)
+cluster, and tests/test_released.py runs them; so are MBPP and APPS: cluster_config.)
 
 The module brings up a cluster (munged, MariaDB, slurmdbd, slurmctld, slurmd:
 tests/slurm_cluster.py) and stops every daemon after it, also when a test fails.  The workflow
@@ -86,29 +86,38 @@ class Sitting:
         return re.search(r"SLURM run ID: (\S+)", self.output).group(1)
 
 
-# APPS interview and competition run exactly as introductory does: on a cluster they add
-# jobs, not questions
-LEFT_OUT_BENCHMARKS = {"apps-interview", "apps-competition"}
+# The cluster's questions (grouping, failure, kill and resume, same results) are all asked by
+# HumanEval (with the tiny, GQA and verifier models); MBPP and APPS would only add jobs like them
+KEPT_BENCHMARKS = {"humaneval", "minieval"}
 
 
 def always_list(value) -> list:
     return value if isinstance(value, list) else [value]
 
 
+def kept(benchmarks: list) -> list:
+    """The entries (a name, or a name and its fallbacks) of KEPT_BENCHMARKS."""
+    return [b for b in benchmarks if always_list(b)[0] in KEPT_BENCHMARKS]
+
+
 def cluster_config() -> dict:
-    """The offline default without its released samples (the models read from files, and what
-    only they use) and without LEFT_OUT_BENCHMARKS."""
+    """The offline default on KEPT_BENCHMARKS, without its released samples (the models read
+    from files, and what only they use)."""
     config = load_yaml(REPO / "config" / "offline.yaml")
     released = {m for m, spec in config["models"].items() if "samples" in spec}
     config["models"] = {m: spec for m, spec in config["models"].items() if m not in released}
     config["families"] = {f: members for f, members in config["families"].items() if not set(members) & released}
     config["benchmarks"] = {b: spec for b, spec in config["benchmarks"].items()
-                            if not set(spec["n"]) & released and b not in LEFT_OUT_BENCHMARKS}
-    config["figures"] = {f: spec for f, spec in config["figures"].items() if spec["family"] in config["families"]
-                         and not set(always_list(spec["benchmark"])) & LEFT_OUT_BENCHMARKS}
+                            if not set(spec["n"]) & released and b in KEPT_BENCHMARKS}
+    config["figures"] = {f: spec for f, spec in config["figures"].items()
+                         if spec["family"] in config["families"] and kept([spec["benchmark"]])}
+    ranking = config["ranking"]
+    ranking["benchmarks"] = kept(ranking["benchmarks"])
+    ranking["verifier"]["benchmarks"] = kept(ranking["verifier"]["benchmarks"]) or ranking["benchmarks"]
     tables = config["tables"]
     tables["table1"]["families"] = [f for f in tables["table1"]["families"] if f in config["families"]]
-    tables["table4"]["benchmarks"] = [b for b in tables["table4"]["benchmarks"] if b not in LEFT_OUT_BENCHMARKS]
+    config["tables"] = {name: spec for name, spec in tables.items()
+                        if "benchmarks" not in spec or kept(spec["benchmarks"])}
     return config
 
 
