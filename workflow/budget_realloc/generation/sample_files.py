@@ -67,13 +67,17 @@ def read_text(path: str | Path) -> str:
             from None
 
 
-def _document(path: Path):
+def _document(path: Path, kind: type, expected: str):
+    """The file's JSON document, which must be a ``kind`` (``expected`` says what the format holds)."""
     text = read_text(path)
     try:
-        return json.loads(text)
+        document = json.loads(text)
     except json.JSONDecodeError as error:
         raise InputError(f"{path}:{error.lineno}:{error.colno}: not valid JSON ({error.msg}); "
                          "is the file truncated?") from None
+    if not isinstance(document, kind):
+        raise InputError(f"{path}: expected {expected}, got {type(document).__name__}")
+    return document
 
 
 def _string(value, where: str, field: str) -> str:
@@ -140,10 +144,7 @@ def read_samples_jsonl(path: Path, tasks: TaskIds, **_) -> list[Sample]:
 
 
 def read_paper_json(path: Path, tasks: TaskIds, **_) -> list[Sample]:
-    document = _document(path)
-    if not isinstance(document, dict):
-        raise InputError(f"{path}: expected a JSON object {{task_id: {{samples: [...]}}}}, "
-                         f"got {type(document).__name__}")
+    document = _document(path, dict, "a JSON object {task_id: {samples: [...]}}")
     out = []
     for key, entry in document.items():
         where = f"{path}: entry {key!r}"
@@ -158,10 +159,7 @@ def read_paper_json(path: Path, tasks: TaskIds, **_) -> list[Sample]:
 
 
 def read_bigcode_json(path: Path, tasks: TaskIds, **_) -> list[Sample]:
-    document = _document(path)
-    if not isinstance(document, list):
-        raise InputError(f"{path}: expected a JSON list (one list of programs per problem), "
-                         f"got {type(document).__name__}")
+    document = _document(path, list, "a JSON list (one list of programs per problem)")
     out = []
     for index, programs in enumerate(document):
         where = f"{path}: problem {index}"
@@ -191,9 +189,7 @@ def read_codet_jsonl(path: Path, tasks: TaskIds, prompts: dict[str, str] | None 
 
 
 def read_code_cascading(path: Path, tasks: TaskIds, **_) -> list[Sample]:
-    document = _document(path)
-    if not isinstance(document, list):
-        raise InputError(f"{path}: expected a JSON array of samples, got {type(document).__name__}")
+    document = _document(path, list, "a JSON array of samples")
     out = []
     for index, record in enumerate(document):
         where = f"{path}: item {index}"
