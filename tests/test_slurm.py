@@ -243,11 +243,16 @@ def test_every_target_is_built(sittings, cluster):
     assert again.wait() == 0 and "Nothing to be done" in again.output, again.output[-3000:]
 
 
+LOCAL_MODELS = ("tiny-s", "tiny-gqa-s")     # the smallest of each family: the most samples
+
+
 @pytest.fixture(scope="module")
 def local(sittings, tmp_path_factory):
-    """The same config run locally, as far as the deterministic outputs (every pass@k CSV)."""
+    """The same config run locally, as far as the deterministic outputs of LOCAL_MODELS (their
+    pass@k CSVs)."""
     path = run_directory(tmp_path_factory.mktemp("offline"), "local")
-    targets = [t for t in plan(path).targets() if t.endswith("pass_at_k.csv")]
+    targets = [t for t in plan(path).targets()
+               if t.endswith("pass_at_k.csv") and Path(t).parent.name in LOCAL_MODELS]
     run = Sitting(path, "local", "--cores", "2", *targets, env=dict(os.environ))
     assert run.wait() == 0, run.output[-3000:]
     return path
@@ -256,7 +261,7 @@ def local(sittings, tmp_path_factory):
 def test_metrics_equal_a_local_run(sittings, local):
     slurm = sittings["path"]
     csvs = sorted(f.relative_to(local) for f in (local / "results").rglob("pass_at_k.csv"))
-    assert len(csvs) == len(plan(local).runs())
+    assert len(csvs) == len([run for run in plan(local).runs() if run[1] in LOCAL_MODELS]) > 0
     for csv in csvs:
         assert (slurm / csv).read_bytes() == (local / csv).read_bytes(), csv
     for stage in ("generations", "executions"):
