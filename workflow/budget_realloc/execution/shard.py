@@ -12,7 +12,8 @@ from ..io import read_parquet, write_parquet
 from .executor import Executor
 from .job import Job, Limits, TimePolicy
 
-COLUMNS = ["task_id", "sample_id", "status", "passed", "error_type", "seconds", "cpu_seconds"]
+COLUMNS = ["task_id", "sample_id", "status", "passed", "error_type", "seconds", "cpu_seconds",
+           "timeout_s"]
 
 
 def job_for(problem: Problem, code: str, limits: Limits, whole_program: bool = False) -> Job:
@@ -45,7 +46,8 @@ def load_problem_index(problems_path: str) -> dict[str, Problem]:
 def execute_frame(generations: pd.DataFrame, problems: dict[str, Problem], executor: Executor,
                   limits: Limits, policy: TimePolicy, desc: str = "execute") -> pd.DataFrame:
     """Verdicts for the ``completion`` column (whole programs where the ``whole_program`` column,
-    if there is one, says so)."""
+    if there is one, says so), with the CPU limit each ran under: a verdict near it may differ
+    on a faster or slower machine."""
     unknown = sorted(set(generations["task_id"]) - set(problems))
     if unknown:
         raise InputError(f"generations name task ids the benchmark does not have: {unknown[:5]}")
@@ -63,6 +65,7 @@ def execute_frame(generations: pd.DataFrame, problems: dict[str, Problem], execu
         "error_type": [v.error_type for v in verdicts],
         "seconds": [v.seconds for v in verdicts],
         "cpu_seconds": [v.cpu_seconds for v in verdicts],
+        "timeout_s": [job.limits.timeout_s for job in jobs],
     }, columns=COLUMNS)
 
 
