@@ -103,6 +103,22 @@ def test_released_samples_fall_back_to_the_shipped_counts_and_run_without_proble
     assert not any(b == "humaneval-full" for b, _ in plan.executed())
 
 
+def test_counts_on_a_limited_benchmark_need_its_problems():
+    """With a limit, counts of the whole benchmark are cut to its first problems, which only the
+    benchmark's file can tell: without it the plan stops naming the limit."""
+    cfg = config("offline")
+    cfg["benchmarks"]["humaneval-full"]["limit"] = 20
+    for model in ("wizardcoder-python-7b", "wizardcoder-python-13b", "wizardcoder-python-34b"):
+        cfg["models"][model]["samples"]["humaneval-full"]["files"] = "/nonexistent/*.json.gz"
+    shared("HumanEval.jsonl.gz")
+    plan = Plan(validate_config(copy.deepcopy(cfg)))
+    assert plan.counts_only("humaneval-full") and plan.has_problems("humaneval-full")
+    assert plan.num_problems("humaneval-full") == 20
+    cfg["benchmarks"]["humaneval-full"]["path"] = "/nonexistent/HumanEval.jsonl.gz"
+    with pytest.raises(ConfigError, match=r"benchmarks\.humaneval-full\.limit: every run of humaneval-full reads"):
+        Plan(validate_config(cfg))
+
+
 def test_missing_sample_files_stop_the_plan_naming_file_and_where_they_are_published():
     shared("generations/wizardcoder_python_humaneval")
     cfg = config("released")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+from fractions import Fraction
 import subprocess
 import sys
 
@@ -12,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from budget_realloc.benchmarks import load_problems
+from budget_realloc.benchmarks import load_problems, write_problems
 from budget_realloc.errors import InputError
 from budget_realloc.execution.evaluate import evaluate
 from budget_realloc.execution.job import Limits, TimePolicy
@@ -186,3 +187,24 @@ def test_a_limited_benchmark_leaves_out_the_samples_of_its_other_problems(tmp_pa
         assert [s.task_id for s in kept] == ["MiniEval/0", "MiniEval/1"] * 2, fmt
         with pytest.raises(InputError, match="MiniEval/2|index 2"):
             read_samples(fmt, [str(path)], PROBLEMS)
+
+
+def test_counts_of_a_limited_benchmark_are_cut_to_its_problems(tmp_path):
+    """pass-at-k as the pass_at_k rule runs it on a counts CSV of the whole benchmark while the
+    benchmark has a limit: only the first problems are counted; without --subset the others are
+    refused."""
+    problems = tmp_path / "problems.parquet"
+    write_problems("humaneval", str(MINIEVAL), None, None, 2, None, None, str(problems))
+    counts = write(tmp_path / "counts.csv", "task_id,n,c\nMiniEval/0,4,1\nMiniEval/1,4,4\nMiniEval/2,4,0\n")
+
+    def pass_at_k(*flags):
+        return subprocess.run([sys.executable, "-m", "budget_realloc", "pass-at-k", "--sampled", str(counts),
+                               "--problems", str(problems), *flags, "--out", str(tmp_path / "p.csv"),
+                               "--counts-out", str(tmp_path / "c.csv")], capture_output=True, text=True, cwd=REPO)
+
+    assert pass_at_k("--subset").returncode == 0
+    assert pd.read_csv(tmp_path / "c.csv")["task_id"].tolist() == ["MiniEval/0", "MiniEval/1"]
+    table = pd.read_csv(tmp_path / "p.csv").set_index("k")
+    assert table.loc[1, "pass_at_k"] == pytest.approx(float((Fraction(1, 4) + 1) / 2))
+    refused = pass_at_k()
+    assert refused.returncode == 2 and "counts.csv:4: unknown task id 'MiniEval/2'" in refused.stderr

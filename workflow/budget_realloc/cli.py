@@ -38,6 +38,8 @@ def arg(*flags, **options):
 
 OUT = arg("--out", required=True)
 SPEC = arg("--spec", required=True, type=json.loads, help="JSON (budget_realloc.specs)")
+SUBSET = arg("--subset", action="store_true", help="the benchmark is limited to its first problems: "
+             "samples or counts of the others are left out, not refused")
 TABLE_FILES = [arg(f"--{ext}", required=True) for ext in ("csv", "md", "tex", "html")]
 FIGURE_FILES = [arg("--pdf", required=True), arg("--png", required=True)]
 TIME_POLICY = [
@@ -110,8 +112,7 @@ def generate(a):
          arg("--format", required=True, choices=sorted(READERS)),
          arg("--truncate", action="store_true", help="cut completions at the benchmark's stop sequences"),
          arg("--prompts", help="codet-jsonl: JSON Lines of {task_id, prompt} naming each prompt's task"),
-         arg("--subset", action="store_true", help="the benchmark is limited to its first problems: "
-             "samples of the others are left out, not refused"),
+         SUBSET,
          arg("files", nargs="+"))
 def import_generations(a):
     from .generation.shard import import_generations
@@ -236,6 +237,8 @@ def run_costs(a):
          arg("--sampled", required=True, help="executions.parquet, or a counts CSV (task_id, n, c)"),
          arg("--greedy", help="the greedy run's executions.parquet or counts CSV"),
          arg("--model", help="a counts CSV with a model column: this model's rows"),
+         arg("--problems", help="the benchmark's problems.parquet: a counts CSV must count each of them"),
+         SUBSET,
          arg("--resamples", type=int, default=default("bootstrap", "resamples"), help="bootstrap resamples"),
          arg("--seed", type=int, default=default("seed"), help="seed of the bootstrap"), OUT,
          arg("--counts-out", required=True, help="the run's per-problem counts (task_counts.csv)"))
@@ -243,7 +246,7 @@ def pass_at_k(a):
     from .metrics.curves import write_pass_at_k
 
     table = write_pass_at_k(a.sampled, a.greedy, a.model, resamples=a.resamples, seed=a.seed, out=a.out,
-                            counts_out=a.counts_out)
+                            counts_out=a.counts_out, problems=a.problems, subset=a.subset)
     print(table.head(5).to_string())
 
 

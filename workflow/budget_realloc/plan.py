@@ -79,6 +79,11 @@ class Plan:
         for name in [b for b in self.paths if config["benchmarks"][b]["fallback"] and b not in used]:
             del self.paths[name]
             self.dropped[name] = "a fallback, and everything that could fall back to it has its first choice"
+        for name in self.paths:
+            if config["benchmarks"][name].get("limit") and not self.has_problems(name):
+                raise ConfigError(f"config: benchmarks.{name}.limit: every run of {name} reads per-problem counts "
+                                  "and the benchmark's file is not here, so its first problems cannot be told "
+                                  "(drop limit, or give the file as path)")
         if config["cost_model"] in ("measured", "idealized"):
             counted = [f"{m} on {b}" for (b, m), s in self.sources.items() if s.counts and b in self.paths]
             if counted:
@@ -155,8 +160,12 @@ class Plan:
         """Does every run of this benchmark read published counts (so nothing is executed)?"""
         return all(self.source(name, m) is not None and self.source(name, m).counts for m in self.models_on(name))
 
+    def has_problems(self, name: str) -> bool:
+        """Are the benchmark's problems read (it executes something, or its file is here)?"""
+        return not self.counts_only(name) or self.paths[name] is not None
+
     def num_problems(self, name: str) -> int:
-        if self.counts_only(name):
+        if not self.has_problems(name):
             model = self.models_on(name)[0]
             return counts_rows(self.source(name, model).files[0], model, "sampled")
         source = self.problem_source(name)

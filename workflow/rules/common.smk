@@ -159,11 +159,15 @@ def sample_files(wildcards):
     return read + ([source.prompts] if source.prompts else [])
 
 
+def subset_flag(wildcards):
+    """--subset where the benchmark is cut to its first problems (a run made elsewhere covers all)."""
+    return ["--subset"] if PLAN.benchmark(wildcards.benchmark).get("limit") else []
+
+
 def import_args(wildcards):
     source = sample_source(wildcards)
     read = list(source.files) if wildcards.decoding == "sampled" else [source.greedy]
-    subset = ["--subset"] if PLAN.benchmark(wildcards.benchmark).get("limit") else []
-    return " ".join([f"--format {source.format}", *(["--truncate"] if source.truncate else []), *subset,
+    return " ".join([f"--format {source.format}", *(["--truncate"] if source.truncate else []), *subset_flag(wildcards),
                      *([f"--prompts {shlex.quote(source.prompts)}"] if source.prompts else []),
                      *map(shlex.quote, read)])
 
@@ -219,16 +223,20 @@ def bootstrap_args(wildcards):
 
 
 def run_outcomes(wildcards):
-    """What a run's pass@k is computed from, per decoding: its verdicts, or published counts."""
+    """What a run's pass@k is computed from, per decoding: its verdicts, or published counts
+    (with the benchmark's problems, where it has them, to check and cut the counts by)."""
     source = PLAN.source(wildcards.benchmark, wildcards.model)
     if source is not None and source.counts:
-        return {d: source.files[0] for d in PLAN.decodings(wildcards.benchmark, wildcards.model)}
+        problems = {"problems": fill(layout.PROBLEMS, wildcards)} if PLAN.has_problems(wildcards.benchmark) else {}
+        return {**problems, **{d: source.files[0] for d in PLAN.decodings(wildcards.benchmark, wildcards.model)}}
     return {d: fill(layout.EXECUTIONS, wildcards, decoding=d)
             for d in PLAN.decodings(wildcards.benchmark, wildcards.model)}
 
 
 def pass_at_k_args(wildcards, input):
     args = [f"--sampled {input.sampled}"] + ([f"--greedy {input.greedy}"] if "greedy" in input.keys() else [])
+    if "problems" in input.keys():
+        args += [f"--problems {input.problems}", *subset_flag(wildcards)]
     return " ".join(args + [f"--model {wildcards.model}", bootstrap_args(wildcards)])
 
 

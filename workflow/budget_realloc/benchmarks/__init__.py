@@ -22,7 +22,7 @@ NAMED = {**{kind: (kind, None) for kind in KINDS if kind != "apps"},
          **{f"apps-{difficulty}": ("apps", difficulty) for difficulty in apps.SIZES}}
 
 __all__ = ["KINDS", "MODES", "NAMED", "Problem", "RecordError", "count_problems", "load_problems",
-           "truncate_at_stop", "write_problems"]
+           "read_problems", "truncate_at_stop", "write_problems"]
 
 
 def load_problems(kind: str, path: str | None = None, hub: str | None = None,
@@ -46,6 +46,13 @@ def count_problems(kind: str, path: str | None = None, difficulty: str | None = 
     else:
         total = KINDS[kind].known_size(difficulty)
     return min(total, limit) if limit else total
+
+
+def read_problems(path: str) -> list[Problem]:
+    """The problems :func:`write_problems` wrote, in the benchmark's order."""
+    from ..io import read_parquet
+
+    return [Problem.from_row(row) for row in read_parquet(path).to_dict("records")]
 
 
 def write_problems(kind: str, path: str | None, hub: str | None, difficulty: str | None, limit: int | None,

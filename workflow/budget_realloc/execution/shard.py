@@ -6,7 +6,7 @@ from dataclasses import asdict, replace
 
 import pandas as pd
 
-from ..benchmarks import Problem
+from ..benchmarks import Problem, read_problems
 from ..errors import InputError
 from ..io import read_parquet, write_parquet
 from .executor import Executor
@@ -40,7 +40,7 @@ def calibrated_limits(problems: dict[str, Problem], executor: Executor, limits: 
 
 
 def load_problem_index(problems_path: str) -> dict[str, Problem]:
-    return {row["task_id"]: Problem.from_row(row) for row in read_parquet(problems_path).to_dict("records")}
+    return {problem.task_id: problem for problem in read_problems(problems_path)}
 
 
 def execute_frame(generations: pd.DataFrame, problems: dict[str, Problem], executor: Executor,

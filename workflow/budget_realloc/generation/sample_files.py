@@ -295,12 +295,13 @@ COUNT_COLUMNS = ("task_id", "n", "c")
 
 
 def read_counts(path: str | Path, problems: list[Problem] | None = None, model: str | None = None,
-                decoding: str = "sampled"):
+                decoding: str = "sampled", subset: bool = False):
     """Columns task_id, n, c of one model and decoding from a counts CSV.
 
     Required columns task_id, n, c; optional ``model`` and ``decoding`` (sampled | greedy) select
     rows when one file holds several runs.  With ``problems`` the task ids are checked (and
-    written as the benchmark writes them).
+    written as the benchmark writes them), and every problem must be counted; with ``subset``
+    too (TaskIds), rows of tasks past ``problems`` are left out.
     """
     import pandas as pd
 
@@ -309,7 +310,7 @@ def read_counts(path: str | Path, problems: list[Problem] | None = None, model: 
     absent = [c for c in COUNT_COLUMNS if c not in (reader.fieldnames or [])]
     if absent:
         raise InputError(f"{path}:1: missing column(s) {', '.join(absent)} (a counts file has task_id, n, c)")
-    tasks = TaskIds(problems) if problems is not None else None
+    tasks = TaskIds(problems, subset) if problems is not None else None
     rows, seen = [], {}
     for number, record in enumerate(reader, start=2):
         where = f"{path}:{number}"
@@ -318,6 +319,8 @@ def read_counts(path: str | Path, problems: list[Problem] | None = None, model: 
         if record.get("decoding", "sampled") != decoding:
             continue
         task_id = tasks(record["task_id"], where) if tasks else record["task_id"]
+        if task_id is None:
+            continue
         n, c = _integer(record["n"], where, "n"), _integer(record["c"], where, "c")
         if n < 1 or c > n:
             raise InputError(f"{where}: needs 1 <= n and 0 <= c <= n, got n={n}, c={c}")

@@ -14,7 +14,7 @@ from dataclasses import asdict
 import pandas as pd
 from tqdm import tqdm
 
-from ..benchmarks import Problem
+from ..benchmarks import Problem, read_problems
 from ..io import read_parquet, write_parquet
 from ..seeds import derive_seed
 from .backend import Request, make_backend
@@ -25,8 +25,7 @@ COLUMNS = ["task_id", "sample_id", "completion", "n_prompt_tokens", "n_new_token
 
 
 def shard_problems(problems_path: str, shard: int, shard_size: int) -> list[Problem]:
-    problems = [Problem.from_row(row) for row in read_parquet(problems_path).to_dict("records")]
-    return problems[shard * shard_size:(shard + 1) * shard_size]
+    return read_problems(problems_path)[shard * shard_size:(shard + 1) * shard_size]
 
 
 def generate_shard(*, problems_path: str, shard: int, shard_size: int, out: str, model: str,
@@ -67,7 +66,7 @@ def import_generations(*, problems_path: str, out: str, fmt: str, files: list[st
     benchmark is limited to its first problems, and the files' other problems are left out."""
     from .sample_files import read_samples, samples_frame
 
-    problems = [Problem.from_row(row) for row in read_parquet(problems_path).to_dict("records")]
+    problems = read_problems(problems_path)
     frame = samples_frame(read_samples(fmt, files, problems, prompts, subset), problems, n, truncate,
                           where=", ".join(files[:3]) + (", ..." if len(files) > 3 else ""))[COLUMNS]
     write_parquet(frame, out, metadata={"imported": files, "format": fmt, "n": n, "truncate": truncate})

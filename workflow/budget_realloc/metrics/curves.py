@@ -29,16 +29,19 @@ def task_counts(executions: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"n": grouped.size(), "c": grouped.sum().astype(int)}).reset_index()
 
 
-def run_counts(path: str, decoding: str = "sampled", model: str | None = None) -> pd.DataFrame:
+def run_counts(path: str, decoding: str = "sampled", model: str | None = None,
+               problems: str | None = None, subset: bool = False) -> pd.DataFrame:
     """Per-task counts of one run: from its verdicts (``executions.parquet``), or from a counts
-    CSV of published results (rows of ``model`` and ``decoding`` where the file has such columns)."""
+    CSV of published results (rows of ``model`` and ``decoding`` where the file has such columns;
+    given the benchmark's ``problems``, checked against them and, with ``subset``, cut to them)."""
     if str(path).endswith(".parquet"):
         from ..io import read_parquet
 
         return task_counts(read_parquet(path))
+    from ..benchmarks import read_problems
     from ..generation.sample_files import read_counts
 
-    return read_counts(path, model=model, decoding=decoding)
+    return read_counts(path, read_problems(problems) if problems else None, model, decoding, subset)
 
 
 def pass_at_k_table(sampled: pd.DataFrame, greedy: pd.DataFrame | None = None, *,
@@ -119,15 +122,16 @@ def budget_curves(tables: dict[str, pd.DataFrame], costs: dict[str, Costs], grid
 
 
 def write_pass_at_k(sampled: str, greedy: str | None, model: str | None, *, resamples: int, seed: int,
-                    out: str, counts_out: str) -> pd.DataFrame:
+                    out: str, counts_out: str, problems: str | None = None, subset: bool = False) -> pd.DataFrame:
     """results/<benchmark>/<model>/pass_at_k.csv from a run's verdicts or published counts, and
     beside it the run's per-problem counts (``task_counts.csv``: decoding, task_id, n, c) that the
-    paired comparisons, cost to match and extrapolation start from."""
+    paired comparisons, cost to match and extrapolation start from.  ``problems``, ``subset``:
+    see :func:`run_counts`."""
     from ..io import write_csv
 
-    counts = {"sampled": run_counts(sampled, "sampled", model)}
+    counts = {"sampled": run_counts(sampled, "sampled", model, problems, subset)}
     if greedy:
-        counts["greedy"] = run_counts(greedy, "greedy", model)
+        counts["greedy"] = run_counts(greedy, "greedy", model, problems, subset)
     table = pass_at_k_table(counts["sampled"], counts.get("greedy"), resamples=resamples, seed=seed)
     write_csv(pd.concat([c.assign(decoding=d) for d, c in counts.items()])[["decoding", "task_id", "n", "c"]],
               counts_out)
