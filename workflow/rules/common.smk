@@ -167,8 +167,8 @@ def subset_flag(wildcards):
 def import_args(wildcards):
     source = sample_source(wildcards)
     read = list(source.files) if wildcards.decoding == "sampled" else [source.greedy]
-    return " ".join([f"--format {source.format}", *(["--truncate"] if source.truncate else []), *subset_flag(wildcards),
-                     *([f"--prompts {shlex.quote(source.prompts)}"] if source.prompts else []),
+    return " ".join([f"--format {source.format}", *(["--truncate"] if source.truncate else []),
+                     *subset_flag(wildcards), *([f"--prompts {shlex.quote(source.prompts)}"] if source.prompts else []),
                      *map(shlex.quote, read)])
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..benchmarks import Problem
 from ..errors import InputError
 from ..costs import Costs, budget_types, normalised
 from .budget import at_budget
@@ -30,7 +31,7 @@ def task_counts(executions: pd.DataFrame) -> pd.DataFrame:
 
 
 def run_counts(path: str, decoding: str = "sampled", model: str | None = None,
-               problems: str | None = None, subset: bool = False) -> pd.DataFrame:
+               problems: list[Problem] | None = None, subset: bool = False) -> pd.DataFrame:
     """Per-task counts of one run: from its verdicts (``executions.parquet``), or from a counts
     CSV of published results (rows of ``model`` and ``decoding`` where the file has such columns;
     given the benchmark's ``problems``, checked against them and, with ``subset``, cut to them)."""
@@ -38,10 +39,9 @@ def run_counts(path: str, decoding: str = "sampled", model: str | None = None,
         from ..io import read_parquet
 
         return task_counts(read_parquet(path))
-    from ..benchmarks import read_problems
     from ..generation.sample_files import read_counts
 
-    return read_counts(path, read_problems(problems) if problems else None, model, decoding, subset)
+    return read_counts(path, problems, model, decoding, subset)
 
 
 def pass_at_k_table(sampled: pd.DataFrame, greedy: pd.DataFrame | None = None, *,
@@ -125,13 +125,15 @@ def write_pass_at_k(sampled: str, greedy: str | None, model: str | None, *, resa
                     out: str, counts_out: str, problems: str | None = None, subset: bool = False) -> pd.DataFrame:
     """results/<benchmark>/<model>/pass_at_k.csv from a run's verdicts or published counts, and
     beside it the run's per-problem counts (``task_counts.csv``: decoding, task_id, n, c) that the
-    paired comparisons, cost to match and extrapolation start from.  ``problems``, ``subset``:
-    see :func:`run_counts`."""
+    paired comparisons, cost to match and extrapolation start from.  ``problems`` (the
+    benchmark's problems.parquet), ``subset``: see :func:`run_counts`."""
+    from ..benchmarks import read_problems
     from ..io import write_csv
 
-    counts = {"sampled": run_counts(sampled, "sampled", model, problems, subset)}
+    benchmark = read_problems(problems) if problems else None
+    counts = {"sampled": run_counts(sampled, "sampled", model, benchmark, subset)}
     if greedy:
-        counts["greedy"] = run_counts(greedy, "greedy", model, problems, subset)
+        counts["greedy"] = run_counts(greedy, "greedy", model, benchmark, subset)
     table = pass_at_k_table(counts["sampled"], counts.get("greedy"), resamples=resamples, seed=seed)
     write_csv(pd.concat([c.assign(decoding=d) for d, c in counts.items()])[["decoding", "task_id", "n", "c"]],
               counts_out)
