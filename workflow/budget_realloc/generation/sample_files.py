@@ -80,6 +80,16 @@ def _document(path: Path, kind: type, expected: str):
     return document
 
 
+def _array_items(path: Path, expected: str, label: str, kind: type, item: str):
+    """(index, where, item) for each item of a file holding one JSON array; every item must be a
+    ``kind`` (``item`` says what it should be)."""
+    for index, value in enumerate(_document(path, list, expected)):
+        where = f"{path}: {label} {index}"
+        if not isinstance(value, kind):
+            raise InputError(f"{where}: expected {item}, got {type(value).__name__}")
+        yield index, where, value
+
+
 def _string(value, where: str, field: str) -> str:
     if not isinstance(value, str):
         raise InputError(f"{where}: field {field!r} must be a string, got {type(value).__name__}")
@@ -159,12 +169,9 @@ def read_paper_json(path: Path, tasks: TaskIds, **_) -> list[Sample]:
 
 
 def read_bigcode_json(path: Path, tasks: TaskIds, **_) -> list[Sample]:
-    document = _document(path, list, "a JSON list (one list of programs per problem)")
     out = []
-    for index, programs in enumerate(document):
-        where = f"{path}: problem {index}"
-        if not isinstance(programs, list):
-            raise InputError(f"{where}: expected a list of programs, got {type(programs).__name__}")
+    for index, where, programs in _array_items(path, "a JSON list (one list of programs per problem)", "problem",
+                                               list, "a list of programs"):
         task_id = tasks.at(index, where)
         out += [Sample(task_id, _string(p, f"{where}, sample {i}", "program"), f"{where}, sample {i}",
                        whole_program=True) for i, p in enumerate(programs)]
@@ -189,12 +196,8 @@ def read_codet_jsonl(path: Path, tasks: TaskIds, prompts: dict[str, str] | None 
 
 
 def read_code_cascading(path: Path, tasks: TaskIds, **_) -> list[Sample]:
-    document = _document(path, list, "a JSON array of samples")
     out = []
-    for index, record in enumerate(document):
-        where = f"{path}: item {index}"
-        if not isinstance(record, dict):
-            raise InputError(f"{where}: expected an object, got {type(record).__name__}")
+    for _, where, record in _array_items(path, "a JSON array of samples", "item", dict, "an object"):
         for field in ("number", "answer"):
             if field not in record:
                 raise InputError(f"{where}: missing field {field!r}")
