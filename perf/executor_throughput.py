@@ -34,6 +34,7 @@ from pathlib import Path
 import numpy as np
 from human_eval_baseline import human_eval_module
 from released_samples import RUNS, humaneval_path, released_run
+from sandbox_cost import fork_floor_ms
 
 from budget_realloc.metrics import pass_at_k
 
@@ -45,27 +46,6 @@ def timed(command: list[str], **env) -> float:
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                    env={**os.environ, **env})
     return time.perf_counter() - began
-
-
-FORK_LOOP = """
-import os, time
-began = time.perf_counter()
-for _ in range({runs}):
-    pid = os.fork()
-    if pid == 0:
-        os._exit(0)
-    os.waitpid(pid, 0)
-print((time.perf_counter() - began) / {runs} * 1e3)
-"""
-
-
-def fork_floor_ms(runs: int = 1000) -> float:
-    """Wall milliseconds of a bare fork, _exit and wait of a fresh Python interpreter (smaller
-    than our fork server, which holds the sandbox and the preloaded modules): what isolating
-    each program in a process of its own costs at the least on this machine."""
-    loop = subprocess.run([sys.executable, "-c", FORK_LOOP.format(runs=runs)], check=True,
-                          capture_output=True, text=True)
-    return float(loop.stdout)
 
 
 def pass_at(verdicts: list[dict], key: str, ks=(1, 10, 50)) -> str:

@@ -63,6 +63,12 @@ def _preload(names) -> None:
                 pass
 
 
+def prepare() -> None:
+    """Load and warm what every server holds before its first fork."""
+    _preload(PRELOAD)
+    _warm_up()
+
+
 class Server:
     def __init__(self, sandbox: Sandbox):
         self.sandbox = sandbox
@@ -134,8 +140,7 @@ def main(argv: list[str] | None = None) -> None:
     null = os.open(os.devnull, os.O_RDWR)
     os.dup2(null, 0)
     os.dup2(null, 1)
-    _preload(PRELOAD)
-    _warm_up()
+    prepare()
     sandbox = Sandbox(args.uid_base, not args.no_network_isolation)
     server = Server(sandbox)
     replies.write(json.dumps(sandbox.hello()).encode() + b"\n")
