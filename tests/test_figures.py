@@ -190,3 +190,28 @@ def test_an_overlaid_model_without_a_table1_row_is_an_error():
     with pytest.raises(InputError, match="no row 'Llama-3 8B'"):
         published({"m": {"benchmark": "humaneval", "model": "Llama-3 8B", "table1_row": "Llama-3 8B"}})
     assert published({"m": {"benchmark": "apps-interview", "model": "Llama-3 8B", "table1_row": "Code Llama 7B"}}) == {}
+
+
+def test_a_modelled_axis_draws_each_curve_across_its_efficiency_range(tmp_path):
+    from budget_realloc.figures import budget_figure
+
+    def table(values):
+        k = np.arange(1, len(values) + 1)
+        return pd.DataFrame({"decoding": "sampled", "k": k, "pass_at_k": values, "ci_low": values, "ci_high": values,
+                             "n": 2 * len(values), "problems": 10})
+
+    # central: small 1, large 3; a corner where the small one costs 2 (normalised: small 1, large 1.5)
+    costs = {"small": Costs(flops=1.0, extra={"time@h200": 1.0},
+                            scenarios={"time@h200": {"central": 1.0, "corner:w": 2.0}}),
+             "large": Costs(flops=5.0, extra={"time@h200": 3.0},
+                            scenarios={"time@h200": {"central": 3.0, "corner:w": 3.0}})}
+    tables = {"small": table(np.array([0.2, 0.3, 0.4, 0.5])), "large": table(np.array([0.5, 0.6, 0.65, 0.7]))}
+    fig = budget_figure(tables=tables, costs=costs, labels={"small": "S", "large": "L"}, title="t",
+                        pdf=str(tmp_path / "r.pdf"), png=str(tmp_path / "r.png"))
+    panel = next(ax for ax in fig.axes if "H200" in ax.get_xlabel())
+    ranges = artists(panel, "range:")
+    assert set(ranges) == {"small", "large"}
+    # the large model's hatching spans 1.5 k .. 3 k at its pass@k; the small one's 1 k .. 1 k
+    xs = ranges["large"].get_paths()[0].vertices[:, 0]
+    assert xs.min() == pytest.approx(1.5) and xs.max() == pytest.approx(12.0)
+    assert not artists(fig.axes[1], "range:")                          # FLOPs: no range

@@ -68,10 +68,8 @@ class Scripted(torch.nn.Module):
     def forward(self, input_ids, attention_mask, position_ids, past_key_values=None, **kwargs):
         out = self.model(input_ids=input_ids, attention_mask=attention_mask, position_ids=position_ids,
                          past_key_values=past_key_values, **kwargs)
-        if past_key_values is None:
-            self.width = input_ids.shape[1]
-        step = attention_mask.shape[1] - self.width
-        token = self.script[step] if step < len(self.script) else self.filler
+        self.step = 0 if past_key_values is None else self.step + 1       # the prefill picks token 0
+        token = self.script[self.step] if self.step < len(self.script) else self.filler
         logits = torch.full_like(out.logits, -1e9)
         logits[..., token] = 0.0
         out.logits = logits
@@ -131,3 +129,40 @@ def test_vllm_backend_says_how_to_get_it(tiny_model):
             make_backend("vllm", str(tiny_model), "auto", "cpu", 8)
     else:
         pytest.skip("vllm is installed here; this test is about machines without it")
+
+
+@pytest.fixture(scope="module")
+def tiny_gqa_model(tmp_path_factory, tokenizer_dir):
+    from budget_realloc.tiny_models import build_model
+    from conftest import REPO
+
+    out = tmp_path_factory.mktemp("models") / "tiny-gqa-s"
+    build_model(REPO / "resources" / "models" / "tiny-gqa-s.json", tokenizer_dir, out, seed=0, name="tiny-gqa-s")
+    return out
+
+
+def test_decoding_reads_grouped_keys_and_values_and_the_mask_changes_no_token(tiny_gqa_model, monkeypatch):
+    """Every decode step hands SDPA the cache's KV heads, not copies expanded to every query head
+    (repeat_kv): with no mask (a batch of one prompt's samples has no padding to hide), with the
+    mask passed anyway, and with padding — and the mask changes no token."""
+    kv_heads_seen = []
+    sdpa = torch.nn.functional.scaled_dot_product_attention
+
+    def recording(query, key, value, *args, **kwargs):
+        if query.shape[-2] == 1 or kwargs.get("enable_gqa"):        # a decode step (pack_gqa folds heads)
+            kv_heads_seen.append(key.shape[1])
+        return sdpa(query, key, value, *args, **kwargs)
+
+    monkeypatch.setattr(torch.nn.functional, "scaled_dot_product_attention", recording)
+    requests = [Request("T/0", i, "def add(a, b):\n    \"\"\"Add.\"\"\"\n", 100 + i, ()) for i in range(6)]
+    padded = [Request("T/1", 0, "x = 1\n", 1, ()), Request("T/2", 0, "def longer_prompt(a):\n", 2, ())]
+    outputs = {}
+    for masked in (False, True):
+        backend = HFBackend(str(tiny_gqa_model), dtype="float32", device="cpu", batch_size=6, mask_unpadded=masked)
+        config = backend.model.config
+        assert config.num_key_value_heads < config.num_attention_heads
+        kv_heads_seen.clear()
+        outputs[masked] = [r.completion for r in backend.generate(requests, Sampling(0.8, 0.95, 24, ignore_eos=True))]
+        backend.generate(padded, Sampling(0.8, 0.95, 4, ignore_eos=True))
+        assert kv_heads_seen and set(kv_heads_seen) == {config.num_key_value_heads}
+    assert outputs[False] == outputs[True]

@@ -62,6 +62,13 @@ def test_every_released_target_is_built_and_nothing_is_left(released):
     crossover = pd.read_csv(results / "tables" / "crossover.csv")
     assert set(crossover["family"]) == {"wizardcoder-python"} and set(crossover["budget_type"]) == {    # issue 15's axes
         "flops", "time", "time@a100-80gb", "time@h200", "usd"}
+    modelled = crossover["budget_type"].str.startswith("time@")                  # issue 20: priced over a range
+    assert set(crossover[modelled]["robust"]) <= {"robust", "depends on efficiency"}
+    assert crossover[~modelled]["robust"].isna().all()
+    summary = pd.read_csv(results / "tables" / "crossover-summary.csv").set_index(["budget_type", "model"])
+    large = summary.loc[("time@a100-80gb", "wizardcoder-python-34b")]
+    assert large["cost_low"] < large["cost_central"] < large["cost_high"] and large["scenarios"] > 2
+    assert (results / "tables" / "calibration.csv").exists()
     table2 = pd.read_csv(results / "tables" / "table2.csv").set_index("model")
     assert set(table2.index) == {"WizardCoder-Python 7B", "WizardCoder-Python 13B", "WizardCoder-Python 34B",
                                  "CodeGen-Mono 16B"}

@@ -126,11 +126,12 @@ def write_executions(path, counts):
 
 
 def crossover_of(tmp, spec) -> dict[str, pd.DataFrame]:
-    files = {name: str(tmp / f"{name}.csv") for name in ("budget", "pairs", "match", "crossover", "claims", "matches")}
+    files = {name: str(tmp / f"{name}.csv")
+             for name in ("budget", "pairs", "match", "crossover", "claims", "matches", "summary")}
     write_family(spec, files["budget"], files["pairs"], files["match"])
     crossover_from_spec({"curves": [{"benchmark": "bench", "family": "fam", "file": files["budget"],
                                      "pairs": files["pairs"], "match": files["match"], "models": spec["models"]}]},
-                        files["crossover"], files["claims"], files["matches"])
+                        files["crossover"], files["claims"], files["matches"], files["summary"])
     return {name: pd.read_csv(path) for name, path in files.items()}
 
 
@@ -195,9 +196,39 @@ def test_exact_ties_go_to_the_model_listed_first_in_the_family(tmp_path):
     crossover_from_spec({"curves": [{"benchmark": "x", "family": "f", "file": str(tmp_path / "budget.csv"),
                                      "pairs": str(tmp_path / "pairs.csv"), "match": str(tmp_path / "match.csv"),
                                      "models": ["a", "b"]}]},
-                        str(tmp_path / "c.csv"), str(tmp_path / "claims2.csv"), str(tmp_path / "match2.csv"))
+                        str(tmp_path / "c.csv"), str(tmp_path / "claims2.csv"), str(tmp_path / "match2.csv"),
+                        str(tmp_path / "summary2.csv"))
     table = pd.read_csv(tmp_path / "c.csv")
     assert table["best"].tolist() == ["a", "a"] and table["runner_up"].tolist() == ["b", "b"]
     assert (table["margin"] == 0).all() and table["bands_overlap"].all()
     assert set(table["budget_type"]) == {"flops"}          # no wall-time cost: no time rows
     assert set(budget["budget_type"]) == {"flops"}
+
+
+def test_a_winner_that_changes_with_the_efficiency_scenario_is_not_robust(tmp_path):
+    # The family above on an axis priced under two scenarios: central S 1, M 2, L 4 (as above) and
+    # a corner where S costs 4 (normalised: S 2, M 1, L 2).  In the corner:
+    #   budget 2: S k=1 (2/8 = 0.25), M k=2 (0.775), L k=1 (0.75)        -> M, as centrally: robust
+    #   budget 4: S k=2 (13/28), M k=4 > 2 (bound 0.775), L k=2 > 1 (0.75) -> M; centrally S: depends
+    #   budget 8: S k=4 (11/14 = 0.786) leads the bounds                   -> S, as centrally: robust
+    def priced(central, corner):
+        return Costs(flops=1e12 * central, extra={"time@x": central},
+                     scenarios={"time@x": {"central": central, "corner:x": corner}})
+
+    spec = family_files(tmp_path, COUNTS, {"S": priced(1.0, 4.0), "M": priced(2.0, 2.0), "L": priced(4.0, 4.0)},
+                        resamples=200)
+    tables = crossover_of(tmp_path, spec)
+    rows = tables["crossover"][tables["crossover"]["budget_type"] == "time@x"].set_index("budget")
+    assert rows["best"].to_dict() == {2.0: "M", 4.0: "S", 8.0: "S"}
+    assert rows["robust"].to_dict() == {2.0: "robust", 4.0: "depends on efficiency", 8.0: "robust"}
+    assert rows.loc[4.0, "scenario_winners"] in ("S:1;M:1", "M:1;S:1")
+    assert tables["crossover"][tables["crossover"]["budget_type"] == "flops"]["robust"].isna().all()  # no range
+    summary = tables["summary"].set_index(["budget_type", "model"])
+    assert summary.loc[("time@x", "S"), ["leads", "leads_determined", "leads_robust"]].tolist() == [2, 1, 0]
+    assert summary.loc[("time@x", "M"), ["leads", "leads_determined", "leads_robust"]].tolist() == [1, 1, 1]
+    assert summary.loc[("time@x", "S"), ["cost_low", "cost_central", "cost_high"]].tolist() == [1, 1, 2]
+    assert summary.loc[("time@x", "M"), ["cost_low", "cost_central", "cost_high"]].tolist() == [1, 2, 2]
+    assert summary.loc[("time@x", "L"), ["cost_low", "cost_central", "cost_high", "scenarios"]].tolist() == [2, 4, 4, 2]
+    budget = tables["budget"]
+    assert set(budget[budget["budget_type"] == "time@x"]["scenario"]) == {"central", "corner:x"}
+    assert set(budget[budget["budget_type"] == "flops"]["scenario"]) == {"central"}

@@ -232,6 +232,49 @@ def run_costs(a):
     write_run_costs(a.spec, a.out)
 
 
+@command("predict-throughput", "The roofline's generated tokens/s for a static batch, as JSON (to hold against "
+         "a measurement of your own).",
+         arg("--architecture", required=True, help="a config.json (resources/models/*.json)"),
+         arg("--accelerator", required=True, help="a name of resources/accelerators.yaml"),
+         arg("--batch", type=int, required=True), arg("--input-tokens", type=int, required=True),
+         arg("--output-tokens", type=int, required=True), arg("--devices", type=int, default=1),
+         arg("--dtype", default="bf16", choices=["fp8", "fp16", "bf16", "fp32"]),
+         arg("--calibrated", action="store_true", help="at the accelerator's calibrated efficiency, not the ideal"),
+         arg("--engine", default=default("costs", "engine"), choices=["calibrated", "efficient", "as-written"]))
+def predict_throughput(a):
+    from .costs.axes import ENGINES
+    from .costs.roofline import predict_throughput
+
+    print(json.dumps(predict_throughput(a.architecture, a.accelerator, batch=a.batch, input_tokens=a.input_tokens,
+                                        output_tokens=a.output_tokens, devices=a.devices, dtype=a.dtype,
+                                        calibrated=a.calibrated, engine=ENGINES[a.engine]), indent=1))
+
+
+@command("calibrate", "Fit the roofline's efficiency to measured throughput; every row's error, in the fit and "
+         "left out.",
+         arg("--models", default="resources/models", help="the architectures the measured rows name"),
+         arg("--published", help="measured_throughput.csv (../shared/data/throughput)"),
+         arg("--wizardcoder", help="the WizardCoder authors' folder: wizard_he_throughput.csv and answer/"),
+         arg("--profile", nargs=3, action="append", default=[], metavar=("MODEL", "WALLTIME_JSON", "ARCHITECTURE"),
+             help="a wall-time profile of this run (costs.walltime) and the model's architecture"),
+         arg("--json-out", required=True), arg("--csv-out", required=True))
+def calibrate(a):
+    from pathlib import Path
+
+    from .costs.axes import CHARS_PER_TOKEN
+    from .costs.calibration import measured_sets, write_calibration
+
+    sets, skipped = measured_sets(models=Path(a.models), published=a.published,
+                                  wizardcoder=a.wizardcoder,
+                                  profiles={m: p for m, p, _ in a.profile}, architectures={m: f for m, _, f in a.profile},
+                                  chars_per_token=CHARS_PER_TOKEN)
+    report = write_calibration(sets, skipped, a.json_out, a.csv_out)
+    for one in report["sets"]:
+        print(f"{one['name']}: {one['rows']} rows, {one['efficiency']}; |error| median {one['fit_median_error']:.1%}, "
+              f"worst {one['fit_worst_error']:.1%}; left out: median {one['left_out_median_error']:.1%}, "
+              f"worst {one['left_out_worst_error']:.1%}")
+
+
 # --------------------------------------------------------------------------- metrics
 @command("pass-at-k", "pass@k for every k from execution verdicts or per-problem counts, with 95%% bootstrap bands.",
          arg("--sampled", required=True, help="executions.parquet, or a counts CSV (task_id, n, c)"),
@@ -391,11 +434,12 @@ def table_passk(a):
 
 
 @command("crossover", "The best model at each budget and its margin; the paper's claim checked; cost to match.",
-         SPEC, OUT, arg("--claims-out", required=True), arg("--match-out", required=True))
+         SPEC, OUT, arg("--claims-out", required=True), arg("--match-out", required=True),
+         arg("--summary-out", required=True))
 def crossover(a):
     from .reporting import crossover_from_spec
 
-    crossover_from_spec(a.spec, a.out, a.claims_out, a.match_out)
+    crossover_from_spec(a.spec, a.out, a.claims_out, a.match_out, a.summary_out)
 
 
 # --------------------------------------------------------------------------- entry point

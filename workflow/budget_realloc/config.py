@@ -150,7 +150,7 @@ def _check_references(config: dict) -> None:
     selection = config.get("selection")
     if selection:
         need([selection["family"]], families, "selection.family", "family")
-    from .costs.roofline import accelerators
+    from .costs.accelerators import accelerators
 
     costs = config["costs"]
     need([costs["accelerator"]], accelerators(), "costs.accelerator", "accelerator")

@@ -84,7 +84,7 @@ class Plan:
                 raise ConfigError(f"config: benchmarks.{name}.limit: every run of {name} reads per-problem counts "
                                   "and the benchmark's file is not here, so its first problems cannot be told "
                                   "(drop limit, or give the file as path)")
-        if config["cost_model"] in ("measured", "idealized"):
+        if config["cost_model"] in ("measured", "idealized", "calibrated"):
             counted = [f"{m} on {b}" for (b, m), s in self.sources.items() if s.counts and b in self.paths]
             if counted:
                 raise ConfigError(f"config: cost_model: {config['cost_model']} needs each run's samples or prompts, "
@@ -242,22 +242,35 @@ class Plan:
     def label(self, name: str) -> str:
         return self.model(name).get("label", name)
 
+    def calibration_sources(self) -> dict:
+        """The measurements at hand to calibrate the roofline on (costs.calibration): the config's
+        published tables where their files exist, and (model, architecture JSON) of the family
+        models built here whose wall-time profiles run on a CPU."""
+        settings = self.config["costs"]["calibration"]
+        profiles = []
+        if self.config["costs"]["walltime_device"] == "cpu":
+            members = dict.fromkeys(m for family in self.config["families"].values() for m in family)
+            profiles = [(m, self.model(m)["build"]) for m in members if "build" in self.model(m)]
+        return {"published": settings["published"] if Path(settings["published"]).is_file() else None,
+                "wizardcoder": settings["wizardcoder"] if Path(settings["wizardcoder"]).is_dir() else None,
+                "profiles": profiles}
+
     def paper_cost_name(self, name: str) -> str | None:
         """Whose row of the paper's Table 1 stands in for this model's cost, if any."""
         model = self.model(name)
         return model.get("paper_costs") or model.get("paper")
 
     def base_cost_file(self, benchmark: str, model: str) -> str:
-        """A model's own costs per sample: the profiles' constant (cost_model: paper and
-        idealized) or what this run's generation spent (measured)."""
+        """A model's own costs per sample: the profiles' constant (cost_model: paper, idealized
+        and calibrated) or what this run's generation spent (measured)."""
         if self.config["cost_model"] == "measured":
             return layout.MEASURED_COSTS.format(benchmark=benchmark, model=model)
         return layout.COSTS.format(model=model)
 
     def run_axes(self) -> bool:
-        """Do budgets need per-run axes (an idealized time, other accelerators, dollars)?"""
+        """Do budgets need per-run axes (a modelled time, other accelerators, dollars)?"""
         costs = self.config["costs"]
-        return self.config["cost_model"] == "idealized" or bool(costs["idealized_accelerators"]) \
+        return self.config["cost_model"] in ("idealized", "calibrated") or bool(costs["idealized_accelerators"]) \
             or "usd_per_device_hour" in costs
 
     def cost_file(self, benchmark: str, model: str) -> str:
@@ -375,8 +388,11 @@ class Plan:
                 for b, m in self.executed() for d in self.decodings(b, m)]
         out += [layout.COUNTS.format(benchmark=b) for b in self.benchmarks if not self.counts_only(b)]
         if self.budget_curves():
-            out += [layout.CROSSOVER, layout.CLAIMS, layout.MATCHES]
+            out += [layout.CROSSOVER, layout.CROSSOVER_SUMMARY, layout.CLAIMS, layout.MATCHES]
+        if any(self.calibration_sources().values()):
+            out += [layout.CALIBRATION, layout.CALIBRATION_TABLE]
         for benchmark, _ in self.selections():
             out += [layout.SELECTION.format(benchmark=benchmark)]
             out += [layout.SELECTION_FIGURE.format(benchmark=benchmark, ext=e) for e in layout.FIGURE_FORMATS]
         return out + [layout.PAPER_CLAIMS]
+

@@ -11,7 +11,7 @@ from .errors import InputError
 from .figures import budget_figure, ranking_figure
 from .io import write_csv
 from .metrics.comparisons import claims
-from .metrics.crossover import crossover
+from .metrics.crossover import crossover, summary
 from .paper import paper_costs
 from .paper import published_pass_at_k as paper_pass_at_k
 from .tables import cost_table, passk_table, write_table
@@ -79,9 +79,9 @@ def passk_table_from_spec(spec: dict, csv: str, md: str, tex: str, html: str) ->
     write_table(frame, csv, md, tex, html, spec["caption"], group="benchmark")
 
 
-def crossover_from_spec(spec: dict, out: str, claims_out: str, match_out: str) -> None:
-    """results/tables/{crossover,claims,match}.csv from every (benchmark, family) drawn; each
-    entry lists its family's models in order, which breaks exact ties."""
+def crossover_from_spec(spec: dict, out: str, claims_out: str, match_out: str, summary_out: str) -> None:
+    """results/tables/{crossover,claims,match,crossover-summary}.csv from every (benchmark,
+    family) drawn; each entry lists its family's models in order, which breaks exact ties."""
     curves, pairs, matches = [], [], []
     for entry in spec["curves"]:
         where = {"benchmark": entry["benchmark"], "family": entry["family"]}
@@ -92,7 +92,10 @@ def crossover_from_spec(spec: dict, out: str, claims_out: str, match_out: str) -
         match = pd.read_csv(entry["match"]) if Path(entry["match"]).stat().st_size > 1 else pd.DataFrame()
         matches.append(match.assign(**where) if len(match) else match)
     pairs_all = pd.concat(pairs, ignore_index=True)
-    write_csv(crossover(pd.concat(curves, ignore_index=True), pairs_all), out)
+    curves_all = pd.concat(curves, ignore_index=True)
+    table = crossover(curves_all, pairs_all)
+    write_csv(table, out)
+    write_csv(summary(table, curves_all), summary_out)
     write_csv(pd.concat([claims(p).assign(benchmark=e["benchmark"], family=e["family"])
                          for p, e in zip(pairs, spec["curves"])], ignore_index=True), claims_out)
     matched = pd.concat(matches, ignore_index=True)

@@ -126,6 +126,9 @@ def rank_score(plan: Plan, benchmark: str, generator: str, variant: str) -> dict
     return spec
 
 
+MODELLED_TIME = ("idealized", "calibrated")     # cost models whose time axis is the roofline's
+
+
 def run_costs(plan: Plan, benchmark: str, model: str) -> dict:
     """A run's budget axes (costs.axes): the model's own costs, and what the idealized times need."""
     costs = plan.config["costs"]
@@ -134,7 +137,8 @@ def run_costs(plan: Plan, benchmark: str, model: str) -> dict:
     sampling = plan.sampling(benchmark, model)
     spec = {"base": plan.base_cost_file(benchmark, model), "samples_per_prompt": sampling["n"],
             "max_new_tokens": sampling["max_new_tokens"], "accelerators": costs["idealized_accelerators"],
-            "time_accelerator": costs["accelerator"] if plan.config["cost_model"] == "idealized" else None,
+            "time_accelerator": costs["accelerator"] if plan.config["cost_model"] in MODELLED_TIME else None,
+            "calibrated": plan.config["cost_model"] != "idealized", "engine": costs["engine"],
             "usd_per_device_hour": costs.get("usd_per_device_hour"), "time_unit": costs["time_unit"]}
     architecture = plan.architecture(model)
     if architecture.endswith(".json"):

@@ -216,6 +216,27 @@ def stated_costs_args(wildcards):
                     + [f"--time-unit {config['costs']['time_unit']}"])
 
 
+def calibration_inputs(wildcards):
+    """The measured throughput the roofline is calibrated on (Plan.calibration_sources)."""
+    sources = PLAN.calibration_sources()
+    inputs = {"published": sources["published"]} if sources["published"] else {}
+    if sources["wizardcoder"]:
+        inputs["wizardcoder"] = sources["wizardcoder"]
+    for model, architecture in sources["profiles"]:
+        inputs[f"profile_{model}"] = layout.WALLTIME.format(model=model)
+    return inputs
+
+
+def calibration_args(wildcards, input):
+    sources = PLAN.calibration_sources()
+    args = [f"--published {input.published}"] if sources["published"] else []
+    if sources["wizardcoder"]:
+        args.append(f"--wizardcoder {input.wizardcoder}")
+    args += [f"--profile {model} {input[f'profile_{model}']} {shlex.quote(architecture)}"
+             for model, architecture in sources["profiles"]]
+    return " ".join(args)
+
+
 # -------------------- metrics
 def bootstrap_args(wildcards):
     settings = PLAN.bootstrap(wildcards.benchmark)

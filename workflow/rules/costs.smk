@@ -97,3 +97,20 @@ rule run_costs:
         "../../envs/execute.yaml"
     shell:
         "python3 -m budget_realloc run-costs --spec {params.spec:q} --out {output} > {log} 2>&1"
+
+
+rule calibrate:
+    input:
+        unpack(calibration_inputs),
+    output:
+        json=layout.CALIBRATION,
+        table=layout.CALIBRATION_TABLE,
+    params:
+        sources=calibration_args,
+    log:
+        f"{LOGS}/costs/calibration.log",
+    conda:
+        "../../envs/execute.yaml"
+    shell:
+        "python3 -m budget_realloc calibrate {params.sources} --json-out {output.json} --csv-out {output.table}"
+        " > {log} 2>&1"

@@ -44,6 +44,7 @@ rule crossover:
                          subcategory="Best model per budget, with 95% bands"),
         claims=layout.CLAIMS,
         match=layout.MATCHES,
+        summary=layout.CROSSOVER_SUMMARY,
     params:
         spec=lambda wc: spec(specs.crossover(PLAN)),
     log:
@@ -52,7 +53,7 @@ rule crossover:
         "../../envs/plot.yaml"
     shell:
         "python3 -m budget_realloc crossover --spec {params.spec:q} --out {output.crossover} --claims-out {output.claims}"
-        " --match-out {output.match} > {log} 2>&1"
+        " --match-out {output.match} --summary-out {output.summary} > {log} 2>&1"
 
 
 rule paper_claims:

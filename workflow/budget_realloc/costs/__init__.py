@@ -6,7 +6,8 @@ wall-time profile measured here, a time stated in the config for generations mad
 or the paper's Table 1), and tokens where they are known.  Time is charged in device-seconds:
 a model that occupies d accelerators for s seconds per sample costs d·s, so models spread over
 several devices are compared on what they hold.  Budgets compare models in units of the
-cheapest one (:func:`normalised`).
+cheapest one (:func:`normalised`).  A cost modelled for hardware (costs.axes) also carries its
+value under every efficiency scenario (costs.efficiency), so a budget can be priced at each.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ..paper import paper_costs
+
+from .efficiency import CENTRAL
 
 BUDGET_TYPES = ("flops", "time")      # every model has these axes; Costs.extra adds others
 PAPER_WALLTIME_SAMPLES = 1000     # Table 1 times "a subset of ~1k examples"
@@ -31,9 +34,15 @@ class Costs:
     # more budget axes: "usd" (dollars at the configured price per device-hour) and
     # "time@<accelerator>" (idealized device-seconds on that accelerator, costs.roofline)
     extra: dict[str, float] = field(default_factory=dict)
+    # budget type -> efficiency scenario -> cost of one sample (costs.efficiency.EfficiencyRange.scenarios):
+    # modelled hardware costs, priced at the central efficiency and every corner of its range
+    scenarios: dict[str, dict[str, float]] = field(default_factory=dict)
 
-    def of(self, budget_type: str) -> float | None:
-        """The cost of one sample in ``budget_type`` (flops, time or an extra axis), None where unknown."""
+    def of(self, budget_type: str, scenario: str = CENTRAL) -> float | None:
+        """The cost of one sample in ``budget_type`` (flops, time or an extra axis) under an
+        efficiency scenario (the central one unless the axis has others), None where unknown."""
+        if scenario != CENTRAL:
+            return self.scenarios.get(budget_type, {}).get(scenario)
         if budget_type in BUDGET_TYPES:
             return self.flops if budget_type == "flops" else self.seconds
         return self.extra.get(budget_type)
@@ -54,11 +63,20 @@ def budget_types(costs) -> list[str]:
     return [*BUDGET_TYPES, *sorted({key for c in costs for key in c.extra})]
 
 
-def unit(costs: dict[str, Costs], budget_type: str) -> float | None:
+def shared_scenarios(costs, budget_type: str) -> list[str]:
+    """The efficiency scenarios every one of these models is priced under on a budget axis:
+    the central one first, then those all of them have (none but the central one on FLOPs or
+    on a measured time)."""
+    shared = [set(c.scenarios.get(budget_type, {})) for c in costs]
+    common = set.intersection(*shared) if shared else set()
+    return [CENTRAL, *sorted(common - {CENTRAL})]
+
+
+def unit(costs: dict[str, Costs], budget_type: str, scenario: str = CENTRAL) -> float | None:
     """The unit of a budget axis: the cheapest model's cost of one sample (the paper's 'norm.'
     columns divide by it), or None where some model's cost of this type is unknown (then no
     budget of that type is drawn for these models)."""
-    raw = [c.of(budget_type) for c in costs.values()]
+    raw = [c.of(budget_type, scenario) for c in costs.values()]
     if not raw or any(v is None for v in raw):
         return None
     if any(not v > 0 for v in raw):
@@ -66,10 +84,11 @@ def unit(costs: dict[str, Costs], budget_type: str) -> float | None:
     return min(raw)
 
 
-def normalised(costs: dict[str, Costs], budget_type: str) -> dict[str, float] | None:
-    """Each model's cost per sample in :func:`unit`s, or None where the unit is unknown."""
-    scale = unit(costs, budget_type)
-    return None if scale is None else {model: c.of(budget_type) / scale for model, c in costs.items()}
+def normalised(costs: dict[str, Costs], budget_type: str, scenario: str = CENTRAL) -> dict[str, float] | None:
+    """Each model's cost per sample in :func:`unit`s (of the same scenario), or None where the
+    unit is unknown."""
+    scale = unit(costs, budget_type, scenario)
+    return None if scale is None else {model: c.of(budget_type, scenario) / scale for model, c in costs.items()}
 
 
 def model_costs(flops: dict, walltime: dict | None = None, paper_name: str | None = None,
@@ -136,4 +155,4 @@ def measured_costs(generations_path: str, flops: dict, stated: dict | None = Non
                  seconds=seconds, seconds_source=source, tokens=tokens)
 
 
-__all__ = ["BUDGET_TYPES", "Costs", "budget_types", "measured_costs", "model_costs", "normalised", "unit"]
+__all__ = ["BUDGET_TYPES", "Costs", "budget_types", "measured_costs", "model_costs", "normalised", "shared_scenarios", "unit"]

@@ -39,8 +39,11 @@ def profile_walltime(*, source: str, prompts: list[str], samples: int, new_token
                 for i in range(max(samples, max(batch_sizes)))]
     backend.batch_size = min(batch_sizes)
     backend.generate(requests[:min(batch_sizes)], sampling)          # warm-up: allocations, kernels
-    rates = {}
+    rates, widths, distinct = {}, {}, {}
     for size in batch_sizes:
+        batch = requests[:size]
+        widths[str(size)] = max(len(backend.prompt_ids(r.prompt)) for r in batch)    # left-padded to the longest
+        distinct[str(size)] = len({r.prompt for r in batch})
         backend.batch_size = size
         began = time.perf_counter()
         backend.generate(requests[:size], sampling)
@@ -52,8 +55,17 @@ def profile_walltime(*, source: str, prompts: list[str], samples: int, new_token
     seconds = time.perf_counter() - began
     return {"measured": True, "device": device_name(device), "batch_size": best,
             "samples_per_second_by_batch_size": {str(k): v for k, v in rates.items()},
+            # the shape of each timed batch, so the roofline can be calibrated on it (costs.calibration)
+            "prompt_tokens_by_batch_size": widths, "distinct_prompts_by_batch_size": distinct,
+            "precision": _precision(backend),
             "samples": samples, "new_tokens": new_tokens, "seconds": seconds,
             "seconds_per_sample": seconds / samples}
+
+
+def _precision(backend) -> str:
+    import torch
+
+    return {torch.float32: "fp32", torch.bfloat16: "bf16", torch.float16: "fp16"}[backend.model.dtype]
 
 
 def profile_file(*, source: str, prompts_path: str, out: str, **settings) -> dict:

@@ -4,7 +4,9 @@ Each model is drawn at the budgets where its k-th sample is paid for (budget = k
 normalised cost per sample), which is exactly where pass_flops@f and pass_time@t change value;
 the three panels are one curve on three x scales (1, the FLOPs and the wall-time per sample).
 Around each curve, its 95% bootstrap band over problems; greedy pass@1 is a star at the cost
-of one sample, with its band as a vertical bar.  Where the paper ran the same model on the same
+of one sample, with its band as a vertical bar.  On a modelled hardware axis, hatching spans the
+curve from its cheapest to its dearest cost per sample over the efficiency range
+(costs.efficiency): where two models' hatchings overlap, the winner depends on efficiency.  Where the paper ran the same model on the same
 benchmark, its published points are hollow circles in the model's colour at (k x the paper's
 normalised cost, pass@k): a faithful reproduction's curve runs through them.
 
@@ -17,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..costs import Costs, normalised
+from ..costs import Costs, normalised, shared_scenarios
 from ..metrics.curves import greedy_row, sampled_rows
 from .style import BAND_ALPHA, GREEDY_MARKER, PAPER_MARKER, colours, log2_axis, percent_ylim, save, setup
 
@@ -27,10 +29,10 @@ PANELS = (("samples", "(a) k", "pass@k (%)"),
 
 
 def panels(costs: dict[str, Costs]) -> list[tuple[str, str, str]]:
-    """The paper's three panels, then one per extra axis every model has (Costs.extra): idealized
+    """The paper's three panels, then one per extra axis every model has (Costs.extra): modelled
     time on an accelerator, normalised; dollars per problem, absolute."""
     from ..costs import budget_types
-    from ..costs.roofline import accelerators
+    from ..costs.accelerators import accelerators
 
     shared = [t for t in budget_types(costs.values())[2:] if all(t in c.extra for c in costs.values())]
     out = list(PANELS)
@@ -40,7 +42,7 @@ def panels(costs: dict[str, Costs]) -> list[tuple[str, str, str]]:
             out.append((budget_type, f"({letter}) dollars per problem", "pass_usd@d (%)"))
         else:
             label = accelerators()[budget_type.split("@", 1)[1]]["label"]
-            out.append((budget_type, f"({letter}) normalised idealized time, {label}", "pass_time@t (%)"))
+            out.append((budget_type, f"({letter}) normalised time, {label} (roofline, calibrated)", "pass_time@t (%)"))
     return out
 
 
@@ -80,6 +82,9 @@ def budget_figure(*, tables: dict[str, pd.DataFrame], costs: dict[str, Costs], l
             continue
         drawn = [value for model in models
                  for value in _draw_model(ax, model, tables[model], unit[model], colour[model], labels[model])]
+        ranges = _cost_ranges(budget_type, models, costs)
+        for model, (low, high) in ranges.items():
+            _draw_cost_range(ax, model, tables[model], low, high, colour[model])
         ends = {m: unit[m] * float(sampled_rows(tables[m])["k"].iloc[-1]) for m in models}
         for model in models:
             if extrapolated and model in extrapolated:
@@ -109,6 +114,9 @@ def budget_figure(*, tables: dict[str, pd.DataFrame], costs: dict[str, Costs], l
                 Line2D([], [], color="gray", ls="--", lw=1.2, label="out of samples: pass@(n/2), a lower bound")]
     if extrapolated:
         handles.append(Line2D([], [], color="gray", ls=":", lw=2, label="extrapolated (Beta-Binomial fit)"))
+    if any(len(shared_scenarios([costs[m] for m in models], t)) > 1 for t, _, _ in shown):
+        handles.append(Patch(facecolor="none", edgecolor="gray", hatch="////",
+                             label="the curve over the efficiency range (dash-dot: its ends)"))
     if paper:
         handles.append(Line2D([], [], ls="none", marker="o", markerfacecolor="none", markeredgecolor="gray",
                               markeredgewidth=1.4, label="published (Hassid et al.)"))
@@ -140,6 +148,28 @@ def _unit_costs(budget_type: str, models: list[str], costs: dict[str, Costs], pa
         return unit, {}
     published = {m: Costs(flops=entry["costs"]["flops"], seconds=entry["costs"]["time"]) for m, entry in paper.items()}
     return unit, normalised(published, budget_type) if published else {}
+
+
+def _cost_ranges(budget_type: str, models: list[str], costs: dict[str, Costs]) -> dict[str, tuple[float, float]]:
+    """Each model's cheapest and dearest normalised cost per sample over the efficiency
+    scenarios of a modelled axis (each scenario normalised to its own cheapest model); {} on
+    an axis with the central costs only."""
+    if budget_type in ("samples", "usd"):            # usd is drawn in dollars, not in units of a model
+        return {}
+    names = shared_scenarios([costs[m] for m in models], budget_type)
+    if len(names) < 2:
+        return {}
+    units = [normalised({m: costs[m] for m in models}, budget_type, name) for name in names]
+    return {m: (min(u[m] for u in units), max(u[m] for u in units)) for m in models}
+
+
+def _draw_cost_range(ax, model: str, table: pd.DataFrame, low: float, high: float, colour) -> None:
+    rows = sampled_rows(table)
+    k, y = rows["k"].to_numpy(dtype=np.float64), 100 * rows["pass_at_k"].to_numpy()
+    ax.fill_betweenx(y, low * k, high * k, facecolor="none", edgecolor=colour, hatch="////", lw=0,
+                     alpha=0.6, gid=f"range:{model}")
+    for cost in (low, high):                   # the curve at the range's cheapest and dearest cost per sample
+        ax.plot(cost * k, y, color=colour, ls="-.", lw=0.9, alpha=0.8, gid=f"range-edge:{model}")
 
 
 def _draw_extrapolation(ax, model: str, table: pd.DataFrame, cost: float, colour) -> list[float]:

@@ -3,7 +3,11 @@
 The decode loop is ours rather than ``model.generate``: it prefills each distinct prompt of a
 batch once and copies its cache to that prompt's samples, gives every sample its own
 counter-based randomness (``sampling.row_uniforms``), stops each row at EOS or at its stop
-sequences, and drops finished rows from the batch so the remaining ones run faster.
+sequences, and drops finished rows from the batch so the remaining ones run faster.  A batch
+whose prompts all have the same length has no padding to hide, so it passes no attention mask:
+transformers' SDPA attention then reads a grouped-query model's keys and values once per KV head
+(``enable_gqa``) instead of expanding them to every query head (``repeat_kv``), which some
+versions do whenever a mask is passed — the same tokens, less memory traffic.
 """
 
 from __future__ import annotations
@@ -24,7 +28,11 @@ _STOP_WINDOW_TOKENS = 24
 
 
 class HFBackend:
-    def __init__(self, source: str, dtype: str = "auto", device: str = "auto", batch_size: int = 64):
+    def __init__(self, source: str, dtype: str = "auto", device: str = "auto", batch_size: int = 64,
+                 mask_unpadded: bool = False):
+        """``mask_unpadded``: pass the attention mask even where no row is padded, as
+        ``model.generate`` does (to compare the two paths)."""
+        self.mask_unpadded = mask_unpadded
         self.tokenizer = load_tokenizer(source)
         self.model, self.device = load_causal_lm(source, dtype, device)
         self.batch_size = batch_size
@@ -55,7 +63,8 @@ class HFBackend:
         encoded = [self.prompt_ids(p) for p in prompts]
         input_ids, attention = _left_pad(encoded, self.tokenizer.pad_token_id, self.device)
         positions = (attention.cumsum(-1) - 1).clamp(min=0)
-        out = self.model(input_ids=input_ids, attention_mask=attention, position_ids=positions,
+        masked = self.mask_unpadded or len({len(ids) for ids in encoded}) > 1
+        out = self.model(input_ids=input_ids, attention_mask=attention if masked else None, position_ids=positions,
                          use_cache=True, logits_to_keep=1)
         cache = out.past_key_values
         cache.batch_select_indices(prompt_index)
@@ -98,7 +107,7 @@ class HFBackend:
                 active = active[still]
             step_ids = torch.tensor(tokens, device=self.device)[:, None]
             attention = torch.cat([attention, attention.new_ones((len(active), 1))], dim=-1)
-            out = self.model(input_ids=step_ids, attention_mask=attention,
+            out = self.model(input_ids=step_ids, attention_mask=attention if masked else None,
                              position_ids=next_position[:, None], past_key_values=cache, use_cache=True)
             cache, logits = out.past_key_values, out.logits[:, -1]
             next_position = next_position + 1

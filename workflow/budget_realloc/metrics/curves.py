@@ -11,13 +11,13 @@ import pandas as pd
 
 from ..benchmarks import Problem
 from ..errors import InputError
-from ..costs import Costs, budget_types, normalised
+from ..costs import Costs, budget_types, normalised, shared_scenarios
 from .budget import at_budget
 from .bootstrap import percentile_band, resample_counts, resampled_means
 from .pass_at_k import pass_at_k_curve
 
-BUDGET_COLUMNS = ["model", "budget_type", "budget", "cost_per_sample", "k", "censored", "score", "score_low",
-                  "score_high"]
+BUDGET_COLUMNS = ["model", "budget_type", "scenario", "budget", "cost_per_sample", "k", "censored", "score",
+                  "score_low", "score_high"]
 
 
 def reported_k_max(n: int) -> int:
@@ -98,14 +98,24 @@ def budget_curves(tables: dict[str, pd.DataFrame], costs: dict[str, Costs], grid
 
     ``tables`` maps model -> its :func:`pass_at_k_table`; ``costs`` maps model -> its per-sample
     costs.  Costs are normalised to the family's cheapest model; a budget type some model has no
-    cost for (wall-time not measured) is left out for all.
+    cost for (wall-time not measured) is left out for all.  A modelled hardware axis is drawn
+    once per efficiency scenario its costs are priced under (``scenario``: central, then each
+    corner of the range, each normalised to that scenario's cheapest model); every other axis
+    has the central one only.
     Columns: BUDGET_COLUMNS.
     """
     rows = []
-    for budget_type in budget_types(costs.values()):
-        unit = normalised({m: costs[m] for m in tables}, budget_type)
-        if unit is None:
-            continue
+    family = {m: costs[m] for m in tables}
+    for budget_type in budget_types(family.values()):
+        for scenario in shared_scenarios(family.values(), budget_type):
+            rows += _scenario_curves(tables, family, budget_type, scenario, grid)
+    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=BUDGET_COLUMNS)
+
+
+def _scenario_curves(tables, costs, budget_type: str, scenario: str, grid) -> list[pd.DataFrame]:
+    rows = []
+    unit = normalised(costs, budget_type, scenario)
+    if unit is not None:
         for model, table in tables.items():
             sampled = sampled_rows(table)
             values = {}
@@ -114,11 +124,11 @@ def budget_curves(tables: dict[str, pd.DataFrame], costs: dict[str, Costs], grid
                 values[column], k = at_budget(curve, unit[model], grid)
                 censored = k > curve.size
                 values[column][censored] = curve[-1]
-            rows.append(pd.DataFrame({"model": model, "budget_type": budget_type, "budget": grid,
+            rows.append(pd.DataFrame({"model": model, "budget_type": budget_type, "scenario": scenario, "budget": grid,
                                       "cost_per_sample": unit[model], "k": k, "censored": censored,
                                       "score": values["pass_at_k"], "score_low": values["ci_low"],
                                       "score_high": values["ci_high"]}))
-    return pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=BUDGET_COLUMNS)
+    return rows
 
 
 def write_pass_at_k(sampled: str, greedy: str | None, model: str | None, *, resamples: int, seed: int,
