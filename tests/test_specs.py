@@ -103,3 +103,28 @@ def test_ranking_figures_label_the_cost_they_charge(tmp_path, seconds, axis, met
     assert ax.get_xlabel() == axis and ax.get_ylabel() == metric
     line = next(line for line in ax.get_lines() if line.get_label().startswith("ranked by"))
     np.testing.assert_allclose(line.get_xdata(), [3.0, 6.0] if seconds else [5.0, 10.0])
+
+
+@pytest.mark.parametrize("cost_model,accelerator,calibrated", [("paper", None, True), ("idealized", "h200", False),
+                                                              ("calibrated", "h200", True)])
+def test_run_costs_say_which_time_the_cost_model_charges(cost_model, accelerator, calibrated):
+    def edit(config):
+        config["cost_model"] = cost_model
+        config["costs"] = {"accelerator": "h200", "idealized_accelerators": ["a100-80gb"], "engine": "as-written"}
+
+    spec = specs.run_costs(plan("config", edit), "humaneval", "codellama-34b")
+    assert (spec["time_accelerator"], spec["calibrated"], spec["engine"]) == (accelerator, calibrated, "as-written")
+    assert spec["accelerators"] == ["a100-80gb"] and spec["architecture_file"].endswith("codellama-34b.json")
+
+
+def test_the_calibration_reads_the_published_tables_and_this_runs_cpu_profiles():
+    offline = plan("offline").calibration_sources()
+    # the families' models built here (the released WizardCoder models have no weights to profile)
+    assert [m for m, _ in offline["profiles"]] == ["tiny-s", "tiny-m", "tiny-l", "tiny-gqa-s", "tiny-gqa-l"]
+    assert all(path.endswith(".json") for _, path in offline["profiles"])
+    gpu = plan("config").calibration_sources()                   # profiled on a GPU: no CPU rows
+    assert gpu["profiles"] == []
+    absent = plan("config", lambda c: c["costs"].update(calibration={"published": "nothere.csv",
+                                                                     "wizardcoder": "nothere"}))
+    assert absent.calibration_sources() == {"published": None, "wizardcoder": None, "profiles": []}
+    assert "results/costs/calibration.json" not in absent.targets()
