@@ -10,7 +10,7 @@ from pathlib import Path
 
 from budget_realloc.benchmarks import load_problems
 from budget_realloc.generation.backend import Request
-from budget_realloc.generation.sampling import Sampling
+from budget_realloc.generation.backend import Sampling
 from budget_realloc.tiny_models import build_model, train_tokenizer
 
 REPO = Path(__file__).resolve().parents[1]

@@ -23,9 +23,9 @@ import numpy as np
 
 from budget_realloc.costs.accelerators import accelerator_spec, accelerators, precision
 from budget_realloc.costs.architecture import read_architecture
-from budget_realloc.costs.axes import CHARS_PER_TOKEN, ENGINES
+from budget_realloc.costs.axes import CHARS_PER_TOKEN
 from budget_realloc.costs.calibration import measured_sets, write_calibration
-from budget_realloc.costs.efficiency import IDEAL, EfficiencyRange
+from budget_realloc.costs.efficiency import ENGINES, IDEAL, EfficiencyRange
 from budget_realloc.costs.roofline import Workload, fewest_devices, sample_cost
 
 REPO = Path(__file__).resolve().parents[1]

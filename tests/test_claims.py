@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from budget_realloc.costs import Costs
-from budget_realloc.metrics.budget import log2_budget_grid
+from budget_realloc.metrics.grid import log2_budget_grid
 from budget_realloc.metrics.comparisons import claims, pairs_table, paper_claims
 
 

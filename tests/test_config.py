@@ -11,7 +11,8 @@ import pytest
 import yaml
 
 from budget_realloc.config import ConfigError, load_yaml, validate_config
-from budget_realloc import specs
+from budget_realloc.generation.backend import Sampling
+from budget_realloc.jobs.metrics import BudgetCurves
 from budget_realloc.plan import Plan
 from conftest import REPO, shared
 
@@ -35,13 +36,10 @@ def test_shipped_configs_validate(name):
 
 def test_paper_config_is_the_papers_setup():
     plan = Plan(validate_config(config("config")))
-    assert plan.sampling("humaneval", "codellama-7b") == {"n": 2000, "temperature": 0.8, "top_p": 0.95,
-                                                          "max_new_tokens": 512}
-    assert plan.sampling("mbpp", "codellama-70b") == {"n": 200, "temperature": 0.8, "top_p": 0.95,
-                                                      "max_new_tokens": 256}
-    assert plan.sampling("apps-competition", "codellama-13b") == {"n": 500, "temperature": 0.6, "top_p": 0.95,
-                                                                  "max_new_tokens": 256}
-    assert plan.sampling("humaneval", "llama3-8b", "greedy")["temperature"] == 0
+    assert plan.sampling("humaneval", "codellama-7b") == (2000, Sampling(0.8, 0.95, 512))
+    assert plan.sampling("mbpp", "codellama-70b") == (200, Sampling(0.8, 0.95, 256))
+    assert plan.sampling("apps-competition", "codellama-13b") == (500, Sampling(0.6, 0.95, 256))
+    assert plan.sampling("humaneval", "llama3-8b", "greedy") == (1, Sampling(0.0, 1.0, 512))
     assert plan.num_problems("humaneval") == 164 and plan.num_problems("mbpp") == 500
     assert plan.num_problems("apps-interview") == 3000
     assert set(plan.figures()) == {"fig2", "fig3", "fig4", "fig5", "fig6", "fig8", "fig10", "fig11"}
@@ -84,7 +82,7 @@ def test_a_fallback_runs_only_where_something_falls_back_to_it():
         cfg["benchmarks"][name]["path"] = str(REPO / "resources" / "benchmarks" / "minieval.jsonl")
     plan = Plan(validate_config(cfg))
     assert "minieval" in plan.dropped and "minieval" not in plan.benchmarks
-    assert all(b != "minieval" for b, _ in plan.runs())
+    assert all(r.benchmark != "minieval" for r in plan.runs())
 
 
 def test_released_samples_fall_back_to_the_shipped_counts_and_run_without_problems():
@@ -100,7 +98,7 @@ def test_released_samples_fall_back_to_the_shipped_counts_and_run_without_proble
     assert source.counts and source.files == ("resources/released/humaneval-counts.csv",) and source.greedy
     assert plan.counts_only("humaneval-full") and plan.num_problems("humaneval-full") == 164
     assert "released-humaneval" in plan.figures()
-    assert not any(b == "humaneval-full" for b, _ in plan.executed())
+    assert not any(r.benchmark == "humaneval-full" for r in plan.executed())
 
 
 def test_counts_on_a_limited_benchmark_need_its_problems():
@@ -196,7 +194,8 @@ def test_figures_charge_the_cost_model_the_config_names():
     measured_config = config("offline")
     measured_config["cost_model"] = "measured"
     measured = Plan(validate_config(measured_config))
-    figure = next(f for f in paper.budget_figures() if f.figure == "fig2")
-    assert specs.budget_figure(paper, "fig2")["costs"] == {m: f"results/costs/{m}.costs.json" for m in figure.models}
-    assert specs.budget_figure(measured, "fig2")["costs"] == \
+    figure = paper.budget_figure("fig2")
+    assert BudgetCurves.of(paper, figure.benchmark, figure.family).costs == \
+        {m: f"results/costs/{m}.costs.json" for m in figure.models}
+    assert BudgetCurves.of(measured, figure.benchmark, figure.family).costs == \
         {m: f"results/{figure.benchmark}/{m}/measured_costs.json" for m in figure.models}

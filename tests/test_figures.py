@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import csv
-import json
-from pathlib import Path
+import dataclasses
 
 import numpy as np
 import pandas as pd
@@ -12,10 +11,13 @@ import pytest
 
 from conftest import REPO
 from budget_realloc.config import load_yaml, validate_config
-from budget_realloc import specs
 from budget_realloc.costs import Costs
+from budget_realloc.jobs import from_json
+from budget_realloc.jobs.reports import BudgetFigure
+from budget_realloc.metrics.curves import budget_curves
+from budget_realloc.metrics.grid import log2_budget_grid
 from budget_realloc.plan import Plan
-from budget_realloc.reporting import budget_figure_from_spec
+from budget_realloc.reporting import draw_budget_figure
 
 PAPER = REPO / "resources" / "paper"
 
@@ -61,25 +63,25 @@ def paper_fed_figure(tmp_path, figure: str):
     """Plan ``figure`` of config/config.yaml, give every run the paper's own pass@k (Tables 2-4)
     and costs proportional to the paper's normalised Table 1 costs, and draw it."""
     plan = Plan(validate_config(load_yaml(REPO / "config" / "config.yaml")))
-    spec = json.loads(json.dumps(specs.budget_figure(plan, figure), sort_keys=True))   # as the rule passes it
-    for group in ("pass_at_k", "costs"):                  # the planned paths, under tmp_path
-        spec[group] = {m: str(tmp_path / f) for m, f in spec[group].items()}
-    del spec["extrapolated"]                               # fits of the runs' own counts, which the paper has not
+    job = BudgetFigure.of(plan, figure)
+    job = from_json(job.to_json())                      # as the rule passes it
     values, costs = published(), table1()
-    benchmark = plan.benchmark(next(f for f in plan.budget_figures() if f.figure == figure).benchmark)
-    for model in spec["labels"]:
+    benchmark = plan.benchmark(plan.budget_figure(figure).benchmark)
+    tables, model_costs = {}, {}
+    for model in job.models:
         entry = plan.model(model)
-        points = values[(benchmark["paper"], entry["paper"])]
-        table = run_table_through(points, benchmark["n"][model], greedy=points[1] / 100 + 0.01)
-        path = Path(spec["pass_at_k"][model])
-        path.parent.mkdir(parents=True, exist_ok=True)
-        table.to_csv(path, index=False)
-        unit = costs[entry.get("paper_costs", entry["paper"])]
-        cost_file = Path(spec["costs"][model])
-        cost_file.parent.mkdir(parents=True, exist_ok=True)
-        cost_file.write_text(json.dumps({"flops": unit["flops"] * 1e12, "seconds": unit["time"]}))
-    fig = budget_figure_from_spec(spec, str(tmp_path / "f.pdf"), str(tmp_path / "f.png"))
-    return fig, spec, plan
+        points = values[(benchmark.paper, entry.paper)]
+        tables[model] = run_table_through(points, benchmark.n[model], greedy=points[1] / 100 + 0.01)
+        unit = costs[entry.paper_cost_name]
+        model_costs[model] = Costs(flops=unit["flops"] * 1e12, seconds=unit["time"])
+    pass_at_k = {m: str(tmp_path / f"{m}.csv") for m in job.models}        # the planned files, under tmp_path
+    for model, table in tables.items():
+        table.to_csv(pass_at_k[model], index=False)
+    budget = tmp_path / "budget.csv"                    # the family's budget curves, as the metrics stage writes them
+    budget_curves(tables, model_costs, log2_budget_grid(0, 8, 4)).to_csv(budget, index=False)
+    job = dataclasses.replace(job, pass_at_k=pass_at_k, budget=str(budget), extrapolated={},
+                              pdf=str(tmp_path / "f.pdf"), png=str(tmp_path / "f.png"))
+    return draw_budget_figure(job), job, plan
 
 
 @pytest.fixture(scope="module")
@@ -88,14 +90,14 @@ def fig2(tmp_path_factory):
 
 
 def test_fig2_fed_the_papers_table2_draws_every_run_point_on_its_paper_marker(fig2):
-    fig, spec, plan = fig2
+    fig, job, plan = fig2
     values, costs = published(), table1()
-    assert set(spec["paper"]) == {"codellama-7b", "codellama-13b", "codellama-34b", "codellama-70b"}
+    assert set(job.paper) == {"codellama-7b", "codellama-13b", "codellama-34b", "codellama-70b"}
     for ax, budget_type in zip(fig.axes[:3], ("samples", "flops", "time")):
         runs, marks = artists(ax, "run:"), artists(ax, "paper:")
-        assert set(marks) == set(runs) == set(spec["paper"])
-        for model in spec["paper"]:
-            name = plan.model(model)["paper"]
+        assert set(marks) == set(runs) == set(job.paper)
+        for model in job.paper:
+            name = plan.model(model).paper
             points = values[("humaneval", name)]
             unit = 1.0 if budget_type == "samples" else costs[name][budget_type]
             expected = np.array([[k * unit, v] for k, v in sorted(points.items())])
@@ -107,13 +109,13 @@ def test_fig2_fed_the_papers_table2_draws_every_run_point_on_its_paper_marker(fi
                 assert at.size == 1, (model, budget_type, x)
                 assert run_y[at[0]] == pytest.approx(y, rel=1e-12)
             # the run is drawn up to k = n/2: one vertex per k
-            assert run_x.size == plan.benchmark("humaneval")["n"][model] // 2
+            assert run_x.size == plan.benchmark("humaneval").n[model] // 2
     legend = [t.get_text() for t in fig.legends[0].get_texts()]
     assert legend[:4] == ["Code Llama 7B", "Code Llama 13B", "Code Llama 34B", "Code Llama 70B"]  # family order
 
 
 def test_fig10_llama3_markers_sit_at_the_code_llama_cost_rows(tmp_path):
-    fig, spec, _ = paper_fed_figure(tmp_path, "fig10")
+    fig, _, _ = paper_fed_figure(tmp_path, "fig10")
     values, costs = published(), table1()
     marks = artists(fig.axes[1], "paper:")
     assert set(marks) == {"llama3-8b", "llama3-70b"}
@@ -124,34 +126,33 @@ def test_fig10_llama3_markers_sit_at_the_code_llama_cost_rows(tmp_path):
 
 
 def test_stars_and_bands_are_at_the_runs_cost(fig2):
-    fig, spec, plan = fig2
+    fig, job, plan = fig2
     costs = table1()
     ax = fig.axes[1]
     stars, bands = artists(ax, "greedy:"), artists(ax, "band:")
-    for model in spec["labels"]:
-        table = pd.read_csv(spec["pass_at_k"][model])
+    for model in job.labels:
+        table = pd.read_csv(job.pass_at_k[model])
         greedy = table[table["decoding"] == "greedy"].iloc[0]
         np.testing.assert_allclose(stars[model].get_offsets(),
-                                   [[costs[plan.model(model)["paper"]]["flops"], 100 * greedy["pass_at_k"]]])
+                                   [[costs[plan.model(model).paper]["flops"], 100 * greedy["pass_at_k"]]])
         # the band polygon spans ci_low..ci_high over x = k * cost for k = 1..n/2
         vertices = bands[model].get_paths()[0].vertices
         sampled = table[(table["decoding"] == "sampled") & (table["k"] <= table["n"] // 2)]
         assert vertices[:, 1].min() == pytest.approx(100 * sampled["ci_low"].min())
         assert vertices[:, 1].max() == pytest.approx(100 * sampled["ci_high"].max())
-        assert vertices[:, 0].max() == pytest.approx(costs[plan.model(model)["paper"]]["flops"] * len(sampled))
+        assert vertices[:, 0].max() == pytest.approx(costs[plan.model(model).paper]["flops"] * len(sampled))
     for ax, label in zip(fig.axes, ("(a) k", "(b) normalised FLOPs", "(c) normalised time (device-seconds)")):
         assert ax.get_xscale() == "log" and ax.xaxis.get_transform().base == 2 and ax.get_xlabel() == label
 
 
 def test_no_overlay_where_the_benchmark_or_model_is_not_the_papers():
     plan = Plan(validate_config(load_yaml(REPO / "config" / "offline.yaml")))
-    assert all(specs.budget_figure(plan, f.figure)["paper"] == {} for f in plan.budget_figures())
+    assert all(BudgetFigure.of(plan, f.figure).paper == {} for f in plan.budget_figures())
     config = load_yaml(REPO / "config" / "config.yaml")
     del config["benchmarks"]["humaneval"]["paper"]
     plan = Plan(validate_config(config))
-    assert specs.budget_figure(plan, "fig2")["paper"] == {}
-    assert set(specs.budget_figure(plan, "fig3")["paper"]) == {"codellama-7b", "codellama-13b",
-                                                             "codellama-34b", "codellama-70b"}
+    assert BudgetFigure.of(plan, "fig2").paper == {}
+    assert set(BudgetFigure.of(plan, "fig3").paper) == {"codellama-7b", "codellama-13b", "codellama-34b", "codellama-70b"}
 
 
 def test_an_all_zero_run_reads_as_zero(tmp_path):
@@ -159,7 +160,7 @@ def test_an_all_zero_run_reads_as_zero(tmp_path):
 
     zero = pd.DataFrame({"decoding": ["sampled"] * 4 + ["greedy"], "k": [1, 2, 3, 4, 1], "pass_at_k": 0.0,
                          "ci_low": 0.0, "ci_high": 0.0, "n": [4] * 4 + [1], "problems": 12})
-    fig = budget_figure(tables={"a": zero}, costs={"a": Costs(flops=1.0)},
+    fig = budget_figure(tables={"a": zero}, budget=budget_curves({"a": zero}, {"a": Costs(flops=1.0)}, np.array([1.0])),
                         labels={"a": "A"}, title="t", pdf=str(tmp_path / "z.pdf"), png=str(tmp_path / "z.png"))
     low, high = fig.axes[0].get_ylim()
     assert low < 0 < high and high >= 5                     # the zero line sits above the axis, not on it
@@ -206,7 +207,8 @@ def test_a_modelled_axis_draws_each_curve_across_its_efficiency_range(tmp_path):
              "large": Costs(flops=5.0, extra={"time@h200": 3.0},
                             scenarios={"time@h200": {"central": 3.0, "corner:w": 3.0}})}
     tables = {"small": table(np.array([0.2, 0.3, 0.4, 0.5])), "large": table(np.array([0.5, 0.6, 0.65, 0.7]))}
-    fig = budget_figure(tables=tables, costs=costs, labels={"small": "S", "large": "L"}, title="t",
+    fig = budget_figure(tables=tables, budget=budget_curves(tables, costs, np.array([1.0])),
+                        labels={"small": "S", "large": "L"}, title="t",
                         pdf=str(tmp_path / "r.pdf"), png=str(tmp_path / "r.png"))
     panel = next(ax for ax in fig.axes if "H200" in ax.get_xlabel())
     ranges = artists(panel, "range:")

@@ -8,9 +8,8 @@ import pytest
 import torch
 
 from budget_realloc.benchmarks import Problem
-from budget_realloc.generation.sampling import Sampling
-from budget_realloc.generation.shard import generate_shard
-from budget_realloc.generation.backend import Request
+from budget_realloc.generation.backend import Request, Sampling
+from budget_realloc.generation.generate import generate_shard
 from budget_realloc.generation.hf import HFBackend
 from budget_realloc.generation.sampling import next_tokens, row_uniforms
 from budget_realloc.io import write_parquet

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 
 import numpy as np
@@ -14,8 +15,9 @@ from budget_realloc.pretrained import load_causal_lm, load_tokenizer
 from budget_realloc.io import write_json, write_parquet
 from budget_realloc.metrics import pass_at_k_curve
 from budget_realloc.ranking.nll import mean_nll, split_all
+from budget_realloc.jobs.ranking import RankScore
 from budget_realloc.ranking.report import rank_score_report
-from budget_realloc.ranking.scores import rank_score_table, ranked_passes
+from budget_realloc.ranking.rankings import rank_score_table, ranked_passes
 from budget_realloc.ranking.selectors import nll
 
 PROMPTS = ["def add(a, b):\n", "def is_even(n):\n    \"\"\"Return True if n is even.\"\"\"\n", "x = 1\n"]
@@ -122,10 +124,10 @@ def test_rank_score_report_charges_generation_scoring_and_verifier(tmp_path):
     write_json({"flops": 3e9}, tmp_path / "v.flops.json")
     for model, seconds, flops in (("small", 4.0, 1e9), ("large", 10.0, 5e9)):
         Costs(flops=flops, seconds=seconds).write(tmp_path / f"{model}.json")
-    spec = {"generations": str(tmp_path / "g.parquet"), "executions": str(tmp_path / "e.parquet"),
-            "generator": "small", "nll": {r: str(tmp_path / f"{r}.parquet") for r in nll},
-            "costs": {m: str(tmp_path / f"{m}.json") for m in nll}, "unfinished": "last"}
-    report = rank_score_report(spec).set_index(["ranker", "k"])
+    job = RankScore(generations=str(tmp_path / "g.parquet"), executions=str(tmp_path / "e.parquet"),
+                    generator="small", nll={r: str(tmp_path / f"{r}.parquet") for r in nll},
+                    costs={m: str(tmp_path / f"{m}.json") for m in nll}, unfinished="last", out="unused.csv")
+    report = rank_score_report(job).set_index(["ranker", "k"])
     # rankings by hand (unfinished sample 2 last, counted as failing):
     #   small: a -> 1, 0, 3, [2] = 0, 1, 0, 0;  b -> 1, 0, 3, [2] = 1, 0, 1, 0
     #   large: a -> 0, 1, 3, [2] = 1, 0, 0, 0;  b -> 3, 1, 0, 2 = 1, 1, 0, 0
@@ -139,9 +141,9 @@ def test_rank_score_report_charges_generation_scoring_and_verifier(tmp_path):
     assert report.loc[("small", 1), "flops_cost_per_sample"] == pytest.approx(2.0)
     assert report.loc[("large", 1), "flops_cost_per_sample"] == pytest.approx(6.0)
 
-    spec["verifier"] = {"file": str(tmp_path / "v.parquet"), "flops": str(tmp_path / "v.flops.json"),
-                        "nll_weight": 1.0}
-    verified = rank_score_report(spec).set_index(["ranker", "k"])
+    verified = rank_score_report(dataclasses.replace(job, verifier_scores=str(tmp_path / "v.parquet"),
+                                                     verifier_flops=str(tmp_path / "v.flops.json"), nll_weight=1.0)
+                                 ).set_index(["ranker", "k"])
     # small + verifier, nll - log p: a -> 0 (0.61), 3 (1.59), 1 (2.40), [2]; b -> 1 (0.31), 3 (1.09), 0 (1.91), [2]
     a, b = [1, 0, 0, 0], [1, 1, 0, 0]
     assert verified.loc[("small+verifier", 1), "rank_score"] == pytest.approx(

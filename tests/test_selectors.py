@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 
 from budget_realloc.ranking.generated_tests import problem_tests
-from budget_realloc.ranking.selectors import (MBR_EXEC, ORACLE, Evidence, codet, nll, nll_verifier, order, pick,
-                                              rank_score, selector, subset_estimate, top_pick_accuracy)
+from budget_realloc.ranking.selectors import (MBR_EXEC, ORACLE, Evidence, codet, nll, nll_verifier, order, rank_score,
+                                              selector, top_pick_accuracy)
+from budget_realloc.ranking.subsets import pick, subset_estimate
 
 
 def one_test_per_block(*statements):

@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 
 from budget_realloc.metrics.curves import pass_at_k_table, task_counts
-from budget_realloc.reporting import passk_table_from_spec
+from budget_realloc.jobs.reports import PasskTable
+from budget_realloc.reporting import write_passk_table
 
 # per-problem (n, c) of two runs on one benchmark and one run on another
 RUNS = {("MiniEval", "tiny-S"): [(8, 0), (8, 1), (8, 5), (8, 8)],
@@ -60,10 +61,10 @@ def written(tmp_path_factory):
     for (benchmark, model), counts in RUNS.items():
         path = tmp / f"{benchmark}-{model}.csv"
         pass_at_k_table(task_counts(executions(counts)), resamples=10, seed=0).to_csv(path, index=False)
-        rows.append({"benchmark": benchmark, "model": model, "pass_at_k": str(path)})
+        rows.append(((benchmark, model), str(path)))
     out = {ext: str(tmp / f"table2.{ext}") for ext in ("csv", "md", "tex", "html")}
-    passk_table_from_spec({"rows": rows, "ks": KS, "caption": "Table 2: pass@k (%) on MiniEval & MBPP_x; -- where k > n/2."},
-                          out["csv"], out["md"], out["tex"], out["html"])
+    write_passk_table(PasskTable(rows=tuple(r for r, _ in rows), pass_at_k=tuple(p for _, p in rows), ks=tuple(KS),
+                                 caption="Table 2: pass@k (%) on MiniEval & MBPP_x; -- where k > n/2.", **out))
     return {ext: open(path).read() for ext, path in out.items()}, tmp / "table2.csv"
 
 

@@ -12,8 +12,10 @@ import pytest
 from budget_realloc.costs import Costs
 from budget_realloc.metrics.bootstrap import percentile_band, resample_counts, resampled_means
 from budget_realloc.metrics.curves import pass_at_k_table, task_counts, write_pass_at_k
+from budget_realloc.jobs.metrics import BudgetCurves, BudgetGrid
+from budget_realloc.jobs.reports import Crossover
 from budget_realloc.metrics.family import write_family
-from budget_realloc.reporting import crossover_from_spec
+from budget_realloc.reporting import write_crossover
 
 
 def exact_pass_at_k(n: int, c: int, k: int) -> Fraction:
@@ -107,17 +109,16 @@ COSTS = {"S": 1.0, "M": 2.0, "L": 4.0}
 
 
 def family_files(tmp, counts: dict, costs: dict[str, Costs], grid=(0, 3), resamples=2000) -> dict:
-    """A family's files as the workflow writes them, and the spec of its budget job."""
-    spec = {"models": list(counts), "pass_at_k": {}, "counts": {}, "costs": {},
-            "bootstrap": {"resamples": resamples, "seed": 42}, "log2_min": grid[0], "log2_max": grid[1],
-            "steps_per_octave": 1}
+    """A family's files as the workflow writes them, and its budget job."""
+    files = {key: {m: str(tmp / f"{m}.{ext}") for m in counts}
+             for key, ext in (("pass_at_k", "csv"), ("counts", "counts.csv"), ("costs", "json"))}
     for model, pairs in counts.items():
-        for key, ext in (("pass_at_k", "csv"), ("counts", "counts.csv"), ("costs", "json")):
-            spec[key][model] = str(tmp / f"{model}.{ext}")
-        write_pass_at_k(str(write_executions(tmp / f"{model}.parquet", pairs)), None, None,
-                        resamples=resamples, seed=42, out=spec["pass_at_k"][model], counts_out=spec["counts"][model])
-        costs[model].write(spec["costs"][model])
-    return spec
+        write_pass_at_k(str(write_executions(tmp / f"{model}.parquet", pairs)), None, None, resamples=resamples,
+                        seed=42, out=files["pass_at_k"][model], counts_out=files["counts"][model])
+        costs[model].write(files["costs"][model])
+    return BudgetCurves(models=tuple(counts), **files, resamples=resamples, seed=42,
+                        grid=BudgetGrid(log2_min=grid[0], log2_max=grid[1], steps_per_octave=1),
+                        out=str(tmp / "budget.csv"), pairs_out=str(tmp / "pairs.csv"), match_out=str(tmp / "match.csv"))
 
 
 def write_executions(path, counts):
@@ -125,14 +126,15 @@ def write_executions(path, counts):
     return path
 
 
-def crossover_of(tmp, spec) -> dict[str, pd.DataFrame]:
-    files = {name: str(tmp / f"{name}.csv")
-             for name in ("budget", "pairs", "match", "crossover", "claims", "matches", "summary")}
-    write_family(spec, files["budget"], files["pairs"], files["match"])
-    crossover_from_spec({"curves": [{"benchmark": "bench", "family": "fam", "file": files["budget"],
-                                     "pairs": files["pairs"], "match": files["match"], "models": spec["models"]}]},
-                        files["crossover"], files["claims"], files["matches"], files["summary"])
-    return {name: pd.read_csv(path) for name, path in files.items()}
+def crossover_of(tmp, job, models=None) -> dict[str, pd.DataFrame]:
+    """The family's budget job run, then the crossover of that one family (``models``: its order)."""
+    write_family(job)
+    files = {name: str(tmp / f"{name}.csv") for name in ("crossover", "claims", "matches", "summary")}
+    write_crossover(Crossover(families=(("bench", "fam"),), models=(tuple(models or job.models),), budget=(job.out,),
+                              pairs=(job.pairs_out,), match=(job.match_out,), out=files["crossover"],
+                              claims_out=files["claims"], match_out=files["matches"], summary_out=files["summary"]))
+    return {name: pd.read_csv(path) for name, path in {**files, "budget": job.out, "pairs": job.pairs_out,
+                                                          "match": job.match_out}.items()}
 
 
 @pytest.fixture(scope="module")
@@ -188,17 +190,12 @@ def test_a_model_out_of_samples_keeps_its_bound_and_wins_by_it(tmp_path):
 
 
 def test_exact_ties_go_to_the_model_listed_first_in_the_family(tmp_path):
-    # the spec lists b first (the rule's JSON spec sorts names); the family says a, b
-    spec = family_files(tmp_path, {"b": [(4, 1), (4, 3)], "a": [(4, 1), (4, 3)]},
-                        {m: Costs(flops=1.0) for m in "ab"}, grid=(0, 1), resamples=100)
-    family = crossover_of(tmp_path, spec)
+    # the budget job lists b first; the family says a, b
+    job = family_files(tmp_path, {"b": [(4, 1), (4, 3)], "a": [(4, 1), (4, 3)]},
+                       {m: Costs(flops=1.0) for m in "ab"}, grid=(0, 1), resamples=100)
+    family = crossover_of(tmp_path, job, models=("a", "b"))
     budget = family["budget"]
-    crossover_from_spec({"curves": [{"benchmark": "x", "family": "f", "file": str(tmp_path / "budget.csv"),
-                                     "pairs": str(tmp_path / "pairs.csv"), "match": str(tmp_path / "match.csv"),
-                                     "models": ["a", "b"]}]},
-                        str(tmp_path / "c.csv"), str(tmp_path / "claims2.csv"), str(tmp_path / "match2.csv"),
-                        str(tmp_path / "summary2.csv"))
-    table = pd.read_csv(tmp_path / "c.csv")
+    table = family["crossover"]
     assert table["best"].tolist() == ["a", "a"] and table["runner_up"].tolist() == ["b", "b"]
     assert (table["margin"] == 0).all() and table["bands_overlap"].all()
     assert set(table["budget_type"]) == {"flops"}          # no wall-time cost: no time rows

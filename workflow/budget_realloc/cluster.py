@@ -14,7 +14,6 @@ config/schema.yaml sets the hardware they are measured against.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from functools import lru_cache
@@ -42,20 +41,12 @@ class Size:
 
 @lru_cache(maxsize=None)
 def model_size(architecture: str) -> Size:
-    """Count a Llama/Qwen-style decoder from its config.json: embeddings (and an untied output
-    head, or a classifier head), attention with grouped KV heads, a gated MLP per layer."""
-    arch = json.loads(Path(architecture).read_text())
-    hidden, layers = arch["hidden_size"], arch["num_hidden_layers"]
-    heads = arch["num_attention_heads"]
-    kv_heads = arch.get("num_key_value_heads") or heads
-    head_dim = arch.get("head_dim") or hidden // heads
-    attention = 2 * hidden * heads * head_dim + 2 * hidden * kv_heads * head_dim
-    mlp = 3 * hidden * arch["intermediate_size"]
-    classifier = any(a.endswith("ForSequenceClassification") for a in arch.get("architectures", []))
-    head = hidden * arch.get("num_labels", 2) if classifier else (
-        0 if arch.get("tie_word_embeddings", False) else hidden * arch["vocab_size"])
-    params = layers * (attention + mlp) + hidden * arch["vocab_size"] + head
-    return Size(params=params, kv_per_token=2 * layers * kv_heads * head_dim)
+    """Count a decoder (or a verifier's sequence classifier) from its config.json, as the roofline
+    does (costs.architecture)."""
+    from .costs.architecture import read_architecture
+
+    arch = read_architecture(architecture, classifier=True)
+    return Size(params=arch.params, kv_per_token=int(arch.kv_bytes_per_token(1)))
 
 
 def uses_gpu(device: str) -> bool:

@@ -74,24 +74,47 @@ def load_yaml(path: str | Path) -> dict:
 def schema() -> dict:
     """The config schema, with the names that registries own filled in: benchmark kinds and
     APPS difficulties (budget_realloc.benchmarks), the paper's benchmarks (resources/paper),
-    sample-file formats (budget_realloc.generation.sample_files).  Treat it as read-only."""
+    sample-file and generated-test formats, generation backends, time units and engines, the
+    selectors of a selection study, cascade confidences and what becomes of unfinished
+    generations.  Treat it as read-only."""
     from .benchmarks import KINDS, apps
+    from .costs import TIME_UNITS
+    from .costs.efficiency import ENGINES
+    from .generation.backend import BACKENDS
     from .generation.sample_files import FORMATS
+    from .ranking.generated_tests import TEST_FORMATS
+    from .ranking.selectors import CONFIDENCES, TEST_FREE, UNFINISHED
 
-    loaded = load_yaml(SCHEMA)
-    benchmark = loaded["properties"]["benchmarks"]["additionalProperties"]["properties"]
+    loaded = copy.deepcopy(_defaults_schema())
+    top = loaded["properties"]
+    benchmark = top["benchmarks"]["additionalProperties"]["properties"]
     benchmark["kind"]["enum"] = list(KINDS)
     benchmark["difficulty"]["enum"] = list(apps.SIZES)
     benchmark["paper"]["enum"] = paper.benchmark_names()
-    loaded["$defs"]["sample_source"]["properties"]["format"]["enum"] = list(FORMATS)
+    source = loaded["$defs"]["sample_source"]["properties"]
+    source["format"]["enum"] = list(FORMATS)
+    source["tests"]["properties"]["format"]["enum"] = list(TEST_FORMATS)
+    top["generation"]["properties"]["backend"]["enum"] = list(BACKENDS)
+    top["costs"]["properties"]["time_unit"]["enum"] = list(TIME_UNITS)
+    top["costs"]["properties"]["engine"]["enum"] = list(ENGINES)
+    top["ranking"]["properties"]["unfinished"]["enum"] = list(UNFINISHED)
+    top["selection"]["properties"]["selectors"]["items"]["enum"] = list(TEST_FREE)
+    top["selection"]["properties"]["confidence"]["enum"] = list(CONFIDENCES)
     return loaded
+
+
+@lru_cache(maxsize=None)
+def _defaults_schema() -> dict:
+    """The schema as written: its defaults, without the names the registries fill in (which
+    would import them, and the CLI reads defaults at every start)."""
+    return load_yaml(SCHEMA)
 
 
 def default(*keys: str):
     """The schema's default of a config key, e.g. ``default("execution", "memory_mb")``; ``*``
     steps into the entries of a map (``default("models", "*", "dtype")``).  Code that runs
     without a config (the CLI by hand, tests) takes its defaults from here, never restating them."""
-    node = schema()
+    node = _defaults_schema()
     for key in keys:
         node = node["additionalProperties"] if key == "*" else node["properties"][key]
     return copy.deepcopy(node["default"])

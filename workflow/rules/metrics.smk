@@ -1,69 +1,43 @@
 """Metrics: pass@k per run with its bootstrap band, the budget curves of each family on each
-benchmark, and every executed run's per-problem counts."""
+benchmark, extrapolation beyond n/2, and every executed run's per-problem counts."""
 
 
 rule pass_at_k:
-    input:
-        unpack(run_outcomes),
+    input: unpack(inputs("pass-at-k"))
     output:
         table=layout.PASS_AT_K,
         counts=layout.TASK_COUNTS,
-    params:
-        args=pass_at_k_args,
-    log:
-        f"{LOGS}/{{benchmark}}/{{model}}/pass_at_k.log",
-    conda:
-        "../../envs/execute.yaml"
-    shell:
-        "python3 -m budget_realloc pass-at-k {params.args} --out {output.table} --counts-out {output.counts} > {log} 2>&1"
+    params: job=serialised("pass-at-k")
+    log: f"{LOGS}/{{benchmark}}/{{model}}/pass_at_k.log"
+    conda: "../../envs/execute.yaml"
+    shell: RUN_JOB
 
 
 rule budget_curves:
-    input:
-        lambda wc: specs.files(specs.budget_curves(PLAN, wc.benchmark, wc.family)),
+    input: unpack(inputs("budget"))
     output:
         curves=layout.BUDGET,
         pairs=layout.PAIRS,
         match=layout.MATCH,
-    params:
-        spec=lambda wc: spec(specs.budget_curves(PLAN, wc.benchmark, wc.family)),
-    log:
-        f"{LOGS}/{{benchmark}}/budget-{{family}}.log",
-    conda:
-        "../../envs/execute.yaml"
-    shell:
-        "python3 -m budget_realloc budget --spec {params.spec:q} --out {output.curves} --pairs-out {output.pairs}"
-        " --match-out {output.match} > {log} 2>&1"
+    params: job=serialised("budget")
+    log: f"{LOGS}/{{benchmark}}/budget-{{family}}.log"
+    conda: "../../envs/execute.yaml"
+    shell: RUN_JOB
 
 
 rule extrapolate:
-    input:
-        layout.TASK_COUNTS,
-    output:
-        layout.EXTRAPOLATED,
-    params:
-        factor=config["extrapolation"]["factor"],
-        resamples=config["extrapolation"]["resamples"],
-        seed=lambda wc: PLAN.bootstrap(wc.benchmark)["seed"],
-    log:
-        f"{LOGS}/{{benchmark}}/{{model}}/extrapolate.log",
-    conda:
-        "../../envs/execute.yaml"
-    shell:
-        "python3 -m budget_realloc extrapolate --counts {input} --factor {params.factor} --resamples {params.resamples}"
-        " --seed {params.seed} --out {output} > {log} 2>&1"
+    input: unpack(inputs("extrapolate"))
+    output: layout.EXTRAPOLATED
+    params: job=serialised("extrapolate")
+    log: f"{LOGS}/{{benchmark}}/{{model}}/extrapolate.log"
+    conda: "../../envs/execute.yaml"
+    shell: RUN_JOB
 
 
 rule run_counts:
-    input:
-        lambda wc: specs.files(specs.counts(PLAN, wc.benchmark)),
-    output:
-        layout.COUNTS,
-    params:
-        spec=lambda wc: spec(specs.counts(PLAN, wc.benchmark)),
-    log:
-        f"{LOGS}/{{benchmark}}/counts.log",
-    conda:
-        "../../envs/execute.yaml"
-    shell:
-        "python3 -m budget_realloc counts --spec {params.spec:q} --out {output} > {log} 2>&1"
+    input: unpack(inputs("counts"))
+    output: layout.COUNTS
+    params: job=serialised("counts")
+    log: f"{LOGS}/{{benchmark}}/counts.log"
+    conda: "../../envs/execute.yaml"
+    shell: RUN_JOB

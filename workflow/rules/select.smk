@@ -10,66 +10,38 @@ PROBE_PRIORITY = -10
 
 
 rule generated_tests:
-    input:
-        lambda wc: specs.files(specs.generated_tests(PLAN, wc.benchmark, wc.model)),
-    output:
-        layout.GENERATED_TESTS,
-    params:
-        spec=lambda wc: spec(specs.generated_tests(PLAN, wc.benchmark, wc.model)),
+    input: unpack(inputs("generated-tests"))
+    output: layout.GENERATED_TESTS
+    params: job=serialised("generated-tests")
     priority: PROBE_PRIORITY
-    log:
-        f"{LOGS}/{{benchmark}}/{{model}}/selection/tests.log",
-    conda:
-        "../../envs/execute.yaml"
-    shell:
-        "python3 -m budget_realloc generated-tests --spec {params.spec:q} --out {output} > {log} 2>&1"
+    log: f"{LOGS}/{{benchmark}}/{{model}}/selection/tests.log"
+    conda: "../../envs/execute.yaml"
+    shell: RUN_JOB
 
 
 rule probe_shard:
-    input:
-        problems=layout.PROBLEMS,
-        generations=lambda wc: fill(layout.GENERATIONS, wc),
-        tests=layout.GENERATED_TESTS,
-    output:
-        layout.PROBES_SHARD,
-    params:
-        shard_size=lambda wc: PLAN.benchmark(wc.benchmark)["shard_size"],
-        limits=execution_limits,
-        test_timeout=lambda wc: config["selection"]["test_timeout_s"],
-        probe_timeout=lambda wc: config["selection"]["probe_timeout_s"],
-    wildcard_constraints:
-        decoding="sampled",
+    input: unpack(inputs("probe"))
+    output: layout.PROBES_SHARD
+    params: job=serialised("probe")
+    wildcard_constraints: decoding="sampled"
     priority: PROBE_PRIORITY
     threads: config["execution"]["threads"]
     resources:
-        mem_mb=resource(execution_job, "mem_mb"),
-        runtime=resource(execution_job, "runtime"),
-    log:
-        f"{LOGS}/{{benchmark}}/{{model}}/{{decoding}}/probe-{{shard}}.log",
-    conda:
-        "../../envs/execute.yaml"
-    shell:
-        "python3 -m budget_realloc probe --problems {input.problems} --generations {input.generations} --tests {input.tests}"
-        " --shard {wildcards.shard} --shard-size {params.shard_size} --test-timeout {params.test_timeout}"
-        " --timeout {params.probe_timeout} --memory-mb {params.limits[memory_mb]}"
-        " --max-output-kb {params.limits[max_output_kb]} --max-processes {params.limits[max_processes]}"
-        " --workers {threads} --out {output} > {log} 2>&1"
+        mem_mb=resource("probe", "mem_mb"),
+        runtime=resource("probe", "runtime"),
+    log: f"{LOGS}/{{benchmark}}/{{model}}/{{decoding}}/probe-{{shard}}.log"
+    conda: "../../envs/execute.yaml"
+    shell: RUN_JOB
 
 
 rule selection:
-    input:
-        lambda wc: specs.files(specs.selection(PLAN, wc.benchmark)),
+    input: unpack(inputs("select"))
     output:
         table=layout.SELECTION,
         pdf=layout.SELECTION_FIGURE.replace("{ext}", "pdf"),
         png=report(layout.SELECTION_FIGURE.replace("{ext}", "png"), caption="../report/selection_figure.rst",
                    category="Figures", subcategory="Selection without the benchmark's tests"),
-    params:
-        spec=lambda wc: spec(specs.selection(PLAN, wc.benchmark)),
-    log:
-        f"{LOGS}/{{benchmark}}/selection.log",
-    conda:
-        "../../envs/plot.yaml"
-    shell:
-        "python3 -m budget_realloc select --spec {params.spec:q} --out {output.table} --pdf {output.pdf} --png {output.png}"
-        " > {log} 2>&1"
+    params: job=serialised("select")
+    log: f"{LOGS}/{{benchmark}}/selection.log"
+    conda: "../../envs/plot.yaml"
+    shell: RUN_JOB

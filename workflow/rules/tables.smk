@@ -1,69 +1,44 @@
-"""Tables 1-4 as CSV, Markdown, LaTeX and HTML; which model wins at each budget (crossover.csv)."""
+"""Tables 1-4 as CSV, Markdown, LaTeX and HTML; which model wins at each budget (crossover.csv),
+the claims and cost-to-match tables, and the paper's claims on its own numbers."""
+
 
 rule cost_table:
-    input:
-        lambda wc: specs.files(specs.cost_table(PLAN)),
-    output:
-        **table_outputs("Costs per sample (Table 1)"),
-    params:
-        spec=lambda wc: spec(specs.cost_table(PLAN)),
-    wildcard_constraints:
-        table="table1",
-    log:
-        f"{LOGS}/tables/{{table}}.log",
-    conda:
-        "../../envs/plot.yaml"
-    shell:
-        "python3 -m budget_realloc table-costs --spec {params.spec:q} --csv {output.csv} --md {output.md} --tex {output.tex}"
-        " --html {output.html} > {log} 2>&1"
+    input: unpack(inputs("table-costs"))
+    output: **table_outputs("Costs per sample (Table 1)")
+    params: job=serialised("table-costs")
+    wildcard_constraints: table="table1"
+    log: f"{LOGS}/tables/{{table}}.log"
+    conda: "../../envs/plot.yaml"
+    shell: RUN_JOB
 
 
 rule passk_table:
-    input:
-        lambda wc: specs.files(specs.passk_table(PLAN, wc.table)),
-    output:
-        **table_outputs("pass@k at the paper's k (Tables 2-4)"),
-    params:
-        spec=lambda wc: spec(specs.passk_table(PLAN, wc.table)),
-    wildcard_constraints:
-        table="table2|table3|table4",
-    log:
-        f"{LOGS}/tables/{{table}}.log",
-    conda:
-        "../../envs/plot.yaml"
-    shell:
-        "python3 -m budget_realloc table-passk --spec {params.spec:q} --csv {output.csv} --md {output.md} --tex {output.tex}"
-        " --html {output.html} > {log} 2>&1"
+    input: unpack(inputs("table-passk"))
+    output: **table_outputs("pass@k at the paper's k (Tables 2-4)")
+    params: job=serialised("table-passk")
+    wildcard_constraints: table="table2|table3|table4"
+    log: f"{LOGS}/tables/{{table}}.log"
+    conda: "../../envs/plot.yaml"
+    shell: RUN_JOB
 
 
 rule crossover:
-    input:
-        lambda wc: specs.files(specs.crossover(PLAN)),
+    input: unpack(inputs("crossover"))
     output:
         crossover=report(layout.CROSSOVER, caption="../report/crossover.rst", category="Tables",
                          subcategory="Best model per budget, with 95% bands"),
         claims=layout.CLAIMS,
         match=layout.MATCHES,
         summary=layout.CROSSOVER_SUMMARY,
-    params:
-        spec=lambda wc: spec(specs.crossover(PLAN)),
-    log:
-        f"{LOGS}/tables/crossover.log",
-    conda:
-        "../../envs/plot.yaml"
-    shell:
-        "python3 -m budget_realloc crossover --spec {params.spec:q} --out {output.crossover} --claims-out {output.claims}"
-        " --match-out {output.match} --summary-out {output.summary} > {log} 2>&1"
+    params: job=serialised("crossover")
+    log: f"{LOGS}/tables/crossover.log"
+    conda: "../../envs/plot.yaml"
+    shell: RUN_JOB
 
 
 rule paper_claims:
-    output:
-        layout.PAPER_CLAIMS,
-    params:
-        grid=" ".join(f"--{key.replace('_', '-')} {value}" for key, value in config["budgets"].items()),
-    log:
-        f"{LOGS}/tables/claims-paper.log",
-    conda:
-        "../../envs/execute.yaml"
-    shell:
-        "python3 -m budget_realloc paper-claims {params.grid} --out {output} > {log} 2>&1"
+    output: layout.PAPER_CLAIMS
+    params: job=serialised("paper-claims")
+    log: f"{LOGS}/tables/claims-paper.log"
+    conda: "../../envs/execute.yaml"
+    shell: RUN_JOB

@@ -55,6 +55,16 @@ def read_problems(path: str) -> list[Problem]:
     return [Problem.from_row(row) for row in read_parquet(path).to_dict("records")]
 
 
+def shard_slice(items: list, shard: int, shard_size: int) -> list:
+    """The items of one shard: problems are cut into shards of ``shard_size`` in benchmark order,
+    and every stage that works shard by shard (generation, execution, probes) cuts them here."""
+    return items[shard * shard_size:(shard + 1) * shard_size]
+
+
+def shard_problems(path: str, shard: int, shard_size: int) -> list[Problem]:
+    return shard_slice(read_problems(path), shard, shard_size)
+
+
 def write_problems(kind: str, path: str | None, hub: str | None, difficulty: str | None, limit: int | None,
                    fewshot: str | None, expect: int | None, out: str) -> int:
     """The benchmark's problems as ``results/<benchmark>/problems.parquet``; how many there are.

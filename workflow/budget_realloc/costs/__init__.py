@@ -21,6 +21,11 @@ from ..paper import paper_costs
 from .efficiency import CENTRAL
 
 BUDGET_TYPES = ("flops", "time")      # every model has these axes; Costs.extra adds others
+# measured: a profile or a generation run timed here; stated: a measured time the config gives
+# for generations made elsewhere; paper: the paper's Table 1 standing in; modelled: the roofline
+SECONDS_KINDS = ("measured", "stated", "paper", "modelled")
+# what a sample's time charges a model spread over several devices (config costs.time_unit)
+TIME_UNITS = ("device-seconds", "seconds")
 PAPER_WALLTIME_SAMPLES = 1000     # Table 1 times "a subset of ~1k examples"
 
 
@@ -30,6 +35,7 @@ class Costs:
     flops_source: str = ""
     seconds: float | None = None        # device-seconds per sample
     seconds_source: str = ""
+    seconds_kind: str = ""              # what the seconds are: one of SECONDS_KINDS ("" where there are none)
     tokens: float | None = None         # tokens a sample cost (generated + its share of the prompt)
     # more budget axes: "usd" (dollars at the configured price per device-hour) and
     # "time@<accelerator>" (idealized device-seconds on that accelerator, costs.roofline)
@@ -100,23 +106,23 @@ def model_costs(flops: dict, walltime: dict | None = None, paper_name: str | Non
     the paper's Table 1 time of ``paper_name``, marked as such.  A model with none has no time
     cost, and no wall-time budget is drawn for its family.
     """
-    seconds, source = None, "not measured"
+    seconds, source, kind = None, "not measured", ""
     if walltime and not walltime.get("measured"):
         source = f"not measured here: {walltime.get('reason', 'no profile')}"
     if walltime and walltime.get("measured"):
-        seconds = walltime["seconds_per_sample"]
+        seconds, kind = walltime["seconds_per_sample"], "measured"
         source = (f"measured: {walltime['samples']} samples on {walltime['device']}, "
                   f"batch {walltime['batch_size']}")
     elif stated:
         devices = stated.get("devices", 1)
-        seconds = stated["seconds_per_sample"] * (devices if time_unit == "device-seconds" else 1)
+        seconds, kind = stated["seconds_per_sample"] * (devices if time_unit == "device-seconds" else 1), "stated"
         source = (f"stated: {stated['seconds_per_sample']:g} s on {devices} device(s), charged in {time_unit} "
                   f"({stated.get('source', 'config')})")
     elif paper_name and (row := paper_costs(paper_name)):
-        seconds = float(row["walltime_s"]) / PAPER_WALLTIME_SAMPLES
+        seconds, kind = float(row["walltime_s"]) / PAPER_WALLTIME_SAMPLES, "paper"
         source = f"paper: Table 1, {paper_name} ({source})"
     return Costs(flops=float(flops["flops"]), flops_source=f"calflops: {flops['input_length']} input tokens",
-                 seconds=seconds, seconds_source=source)
+                 seconds=seconds, seconds_source=source, seconds_kind=kind)
 
 
 def measured_costs(generations_path: str, flops: dict, stated: dict | None = None,
@@ -145,14 +151,15 @@ def measured_costs(generations_path: str, flops: dict, stated: dict | None = Non
     flops_per_sample = flops["flops"] / flops["input_length"] * tokens
     if "wall_seconds" in meta:
         seconds, source = meta["wall_seconds"] / len(frame), f"measured: this run's generation of {len(frame)} samples"
+        kind = "measured"
     elif stated:
         costs = model_costs(flops, stated=stated, time_unit=time_unit)
-        seconds, source = costs.seconds, costs.seconds_source
+        seconds, source, kind = costs.seconds, costs.seconds_source, costs.seconds_kind
     else:
         raise InputError(f"{generations_path}: no timing in its provenance and no time stated in the config "
                          "(models.<name>.costs)")
     return Costs(flops=flops_per_sample, flops_source=f"measured: calflops per token x {tokens:.1f} {counted}",
-                 seconds=seconds, seconds_source=source, tokens=tokens)
+                 seconds=seconds, seconds_source=source, seconds_kind=kind, tokens=tokens)
 
 
 __all__ = ["BUDGET_TYPES", "Costs", "budget_types", "measured_costs", "model_costs", "normalised", "shared_scenarios", "unit"]

@@ -34,6 +34,7 @@ class Architecture:
     layer_biases: int = 0      # bias parameters per layer (projections)
     layer_norms: int = 0       # norm parameters per layer (weights, and biases of LayerNorms)
     other_params: int = 0      # final norm, and an lm_head bias
+    labels: int = 0            # a sequence classifier (a verifier): its head's outputs, instead of an lm_head
 
     @property
     def layer_matmul_params(self) -> int:
@@ -45,8 +46,8 @@ class Architecture:
     def params(self) -> int:
         """Every parameter: embeddings, layers (projections, biases, norms), final norm, lm_head."""
         layer = self.layer_matmul_params + self.layer_biases + self.layer_norms
-        embeddings = self.vocab * self.hidden * (1 if self.tied else 2)
-        return self.layers * layer + self.other_params + embeddings
+        head = self.hidden * self.labels if self.labels else 0 if self.tied else self.vocab * self.hidden
+        return self.layers * layer + self.other_params + self.vocab * self.hidden + head
 
     @property
     def streamed_params(self) -> int:
@@ -104,8 +105,9 @@ FAMILIES = {
 }
 
 
-def read_architecture(architecture: str | Path) -> Architecture:
-    """An Architecture from a config.json (or a model directory holding one)."""
+def read_architecture(architecture: str | Path, classifier: bool = False) -> Architecture:
+    """An Architecture from a config.json (or a model directory holding one); ``classifier``:
+    a sequence classifier (a verifier) is read too, its head counted (cluster requests)."""
     path = Path(architecture)
     if path.is_dir():
         path = path / "config.json"
@@ -120,8 +122,11 @@ def read_architecture(architecture: str | Path) -> Architecture:
     if family is None:
         raise UserError(f"architecture {path}: model_type {model_type!r} is not one the roofline counts "
                         f"({', '.join(FAMILIES)})")
+    labels = 0
     for name in config.get("architectures") or []:
-        if not name.endswith("ForCausalLM"):
+        if classifier and name.endswith("ForSequenceClassification"):
+            labels = config.get("num_labels", 2)
+        elif not name.endswith("ForCausalLM"):
             raise UserError(f"architecture {path}: {name} does not generate (the roofline costs a causal LM)")
 
     def field(name: str, default: int | None = None) -> int:
@@ -149,7 +154,7 @@ def read_architecture(architecture: str | Path) -> Architecture:
     return Architecture(hidden=hidden, intermediate=intermediate, layers=field(names["layers"]), heads=heads,
                         kv_heads=kv_heads, head_dim=head_dim, vocab=vocab, tied=tied,
                         mlp_matrices=3 if family.gated else 2, layer_biases=biases,
-                        layer_norms=family.norms_per_layer * norm, other_params=norm + other)
+                        layer_norms=family.norms_per_layer * norm, other_params=norm + other, labels=labels)
 
 
 def _biases(model_type: str, config: dict, hidden: int, intermediate: int, q_width: int,

@@ -30,13 +30,12 @@ import numpy as np
 from . import Costs
 from .accelerators import accelerator_spec, precision
 from .architecture import read_architecture
-from .efficiency import CENTRAL, IDEAL, EfficiencyRange
+from .efficiency import CENTRAL, ENGINES, IDEAL, EfficiencyRange
 from .roofline import Workload, sample_cost
 
 # Characters per Code Llama token in WizardCoder-Python's released HumanEval outputs (their
 # `num_ids` against their text): prompt lengths where no tokenizer of the model is at hand.
 CHARS_PER_TOKEN = 2.96
-ENGINES = {"calibrated": {}, "efficient": {"grouped_kv": 1.0}, "as-written": {"grouped_kv": 0.0}}
 
 
 def run_lengths(problems, generations, max_new_tokens: int) -> tuple[np.ndarray, np.ndarray]:
@@ -113,7 +112,7 @@ def run_costs(base: Costs, *, architecture: str | None, lengths: tuple[np.ndarra
             costs = dataclasses.replace(costs, seconds_source=f"{costs.seconds_source}; no modelled time: {error}")
     if time_accelerator:
         values, line = priced[time_accelerator]
-        costs = dataclasses.replace(costs, seconds=values[CENTRAL], seconds_source=line)
+        costs = dataclasses.replace(costs, seconds=values[CENTRAL], seconds_source=line, seconds_kind="modelled")
         if len(values) > 1:
             scenarios["time"] = values
     for accelerator in accelerators:
@@ -128,21 +127,19 @@ def run_costs(base: Costs, *, architecture: str | None, lengths: tuple[np.ndarra
     return dataclasses.replace(costs, extra=extra, scenarios=scenarios)
 
 
-def write_run_costs(spec: dict, out: str) -> Costs:
-    """results/<benchmark>/<model>/costs.json from the spec of specs.run_costs."""
+def write_run_costs(job) -> Costs:
+    """results/<benchmark>/<model>/costs.json of a jobs.costs.RunCosts job."""
     import pandas as pd
 
     from ..io import read_parquet
 
-    base = Costs.read(spec["base"])
     lengths = None
-    if spec.get("problems_file"):
-        generations = read_parquet(spec["generations"]) if spec.get("generations") else None
-        lengths = run_lengths(pd.read_parquet(spec["problems_file"]), generations, spec["max_new_tokens"])
-    costs = run_costs(base, architecture=spec.get("architecture_file"), lengths=lengths,
-                      samples_per_prompt=spec["samples_per_prompt"], time_accelerator=spec.get("time_accelerator"),
-                      accelerators=spec["accelerators"], usd_per_device_hour=spec.get("usd_per_device_hour"),
-                      time_unit=spec["time_unit"], calibrated=spec.get("calibrated", True),
-                      engine=spec.get("engine", "calibrated"))
-    costs.write(out)
+    if job.problems_file:
+        generations = read_parquet(job.generations) if job.generations else None
+        lengths = run_lengths(pd.read_parquet(job.problems_file), generations, job.max_new_tokens)
+    costs = run_costs(Costs.read(job.base), architecture=job.architecture_file, lengths=lengths,
+                      samples_per_prompt=job.samples_per_prompt, time_accelerator=job.time_accelerator,
+                      accelerators=list(job.accelerators), usd_per_device_hour=job.usd_per_device_hour,
+                      time_unit=job.time_unit, calibrated=job.calibrated, engine=job.engine)
+    costs.write(job.out)
     return costs

@@ -18,6 +18,10 @@ from dataclasses import dataclass
 
 FACTORS = ("bandwidth", "compute", "grouped_kv", "usable_memory", "max_batch", "step_overhead")
 CENTRAL = "central"
+# what an engine is known to fix (config costs.engine): calibrated = the accelerator's range as it
+# is; efficient = a fused GQA kernel (K/V read once per KV head); as-written = K/V expanded to
+# query width, as transformers' repeat_kv does
+ENGINES = {"calibrated": {}, "efficient": {"grouped_kv": 1.0}, "as-written": {"grouped_kv": 0.0}}
 
 
 @dataclass(frozen=True)

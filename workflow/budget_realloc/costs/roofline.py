@@ -27,11 +27,11 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import UserError
+from . import TIME_UNITS
 from .accelerators import Accelerator, Precision, accelerator_spec, precision
 from .architecture import Architecture, read_architecture
 from .efficiency import IDEAL, Efficiency
 
-COUNTS = ("device-seconds", "seconds")
 # tensor: devices add their FLOP/s and bandwidth (tensor parallelism); sequential: layers split
 # over devices that work one at a time (transformers' device_map="auto"): one device's speed,
 # all of their memory
@@ -209,8 +209,8 @@ def sample_cost(arch: Architecture, acc: Accelerator, work: Workload, *, dtype: 
     "device-seconds" charges devices x seconds (what the hardware is occupied for), "seconds"
     the wall time.  The prefill/decode parts are in the charged unit and add up to it.
     """
-    if count not in COUNTS:
-        raise UserError(f"count '{count}': one of {', '.join(COUNTS)}")
+    if count not in TIME_UNITS:
+        raise UserError(f"count '{count}': one of {', '.join(TIME_UNITS)}")
     if split not in SPLITS:
         raise UserError(f"split '{split}': one of {', '.join(SPLITS)}")
     devices = devices or fewest_devices(arch, acc, work, dtype, efficiency)

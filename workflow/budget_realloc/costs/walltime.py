@@ -13,7 +13,7 @@ import time
 
 from ..generation.backend import Request
 from ..generation.hf import HFBackend
-from ..generation.sampling import Sampling
+from ..generation.backend import Sampling
 from ..pretrained import resolve_device
 from ..seeds import derive_seed
 

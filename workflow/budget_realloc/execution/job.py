@@ -46,8 +46,14 @@ class TimePolicy:
     timing the reference does not move them.  ``factor`` 0 gives every program ``timeout_s``.
     """
 
-    factor: float = default("execution", "reference_factor")
-    floor_s: float = default("execution", "min_timeout_s")
+    factor: float = field(default=default("execution", "reference_factor"), metadata={
+        "flag": "--reference-factor", "help": "time limit = this x the reference solution's CPU time (0: always --timeout)"})
+    floor_s: float = field(default=default("execution", "min_timeout_s"), metadata={
+        "flag": "--min-timeout", "help": "never less CPU seconds than this"})
+
+    @classmethod
+    def of(cls, config: dict) -> "TimePolicy":
+        return cls(factor=config["execution"]["reference_factor"], floor_s=config["execution"]["min_timeout_s"])
 
     def limit(self, reference_cpu_s: float | None, cap_s: float) -> float:
         if not self.factor or reference_cpu_s is None:
@@ -66,11 +72,19 @@ class Limits:
     wall-clock time.
     """
 
-    timeout_s: float = default("execution", "timeout_s")
+    timeout_s: float = field(default=default("execution", "timeout_s"),
+                             metadata={"flag": "--timeout", "help": "most CPU seconds per program"})
     memory_mb: int = default("execution", "memory_mb")
     max_output_kb: int = default("execution", "max_output_kb")
     max_processes: int = default("execution", "max_processes")
     max_file_mb: int = 16
+
+    @classmethod
+    def of(cls, config: dict, timeout_s: float) -> "Limits":
+        """The config's limits (``execution``) with a benchmark's CPU-time limit."""
+        limits = config["execution"]
+        return cls(timeout_s=timeout_s, memory_mb=limits["memory_mb"], max_output_kb=limits["max_output_kb"],
+                   max_processes=limits["max_processes"])
 
 
 @dataclass(frozen=True)

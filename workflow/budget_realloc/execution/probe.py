@@ -16,6 +16,7 @@ from dataclasses import asdict, replace
 
 import pandas as pd
 
+from ..benchmarks import shard_slice
 from ..io import read_parquet, write_parquet
 from ..ranking.generated_tests import from_json
 from .executor import Executor
@@ -28,7 +29,7 @@ COLUMNS = ["task_id", "sample_id", "status", "error_type", "tests", "outputs", "
 def probe_shard(*, problems_path: str, generations_path: str, tests_path: str, out: str, limits: Limits,
                 test_timeout_s: float, workers: int, shard: int, shard_size: int) -> pd.DataFrame:
     problems = load_problem_index(problems_path)
-    tasks = list(problems)[shard * shard_size:(shard + 1) * shard_size]
+    tasks = shard_slice(list(problems), shard, shard_size)
     generations = read_parquet(generations_path)
     generations = generations[generations["task_id"].isin(tasks)].reset_index(drop=True)
     tests = from_json(json.loads(open(tests_path).read())["problems"])

@@ -6,7 +6,7 @@ from dataclasses import asdict, replace
 
 import pandas as pd
 
-from ..benchmarks import Problem, read_problems
+from ..benchmarks import Problem, read_problems, shard_slice
 from ..errors import InputError
 from ..io import read_parquet, write_parquet
 from .executor import Executor
@@ -77,7 +77,7 @@ def execute_shard(*, problems_path: str, generations_path: str, out: str, limits
     problems = load_problem_index(problems_path)
     generations = read_parquet(generations_path)
     if shard is not None:
-        tasks = list(problems)[shard * shard_size:(shard + 1) * shard_size]
+        tasks = shard_slice(list(problems), shard, shard_size)
         generations = generations[generations["task_id"].isin(tasks)].reset_index(drop=True)
     with Executor(workers=workers) as executor:
         frame = execute_frame(generations, problems, executor, limits, policy, desc=f"execute {generations_path}")

@@ -6,6 +6,20 @@ from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
+class Sampling:
+    """How to pick tokens: temperature 0 means greedy (argmax)."""
+
+    temperature: float
+    top_p: float
+    max_new_tokens: int
+    ignore_eos: bool = False      # wall-time profiles generate a fixed number of tokens
+
+    @property
+    def greedy(self) -> bool:
+        return self.temperature == 0
+
+
+@dataclass(frozen=True)
 class Request:
     task_id: str
     sample_id: int
@@ -22,6 +36,9 @@ class Result:
     finished: bool         # EOS or a stop sequence, not the token limit
     stop_reason: str       # "eos", "stop" or "length"
     seconds: float         # this row's share of its batch's wall time
+
+
+BACKENDS = ("hf", "vllm")          # config generation.backend
 
 
 def make_backend(backend: str, source: str, dtype: str, device: str, batch_size: int):

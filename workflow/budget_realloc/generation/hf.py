@@ -19,8 +19,8 @@ import torch
 
 from ..benchmarks import truncate_at_stop
 from ..pretrained import load_causal_lm, load_tokenizer
-from .backend import Request, Result
-from .sampling import Sampling, next_tokens, row_uniforms
+from .backend import Request, Result, Sampling
+from .sampling import next_tokens, row_uniforms
 
 # Stop sequences are found by decoding only the last few tokens of each row every step; a
 # stop sequence is at most a few tokens long, and the final text is cut exactly afterwards.

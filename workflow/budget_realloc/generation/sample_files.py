@@ -297,30 +297,36 @@ def samples_frame(samples: list[Sample], problems: list[Problem], n: int | None,
 COUNT_COLUMNS = ("task_id", "n", "c")
 
 
-def read_counts(path: str | Path, problems: list[Problem] | None = None, model: str | None = None,
-                decoding: str = "sampled", subset: bool = False):
-    """Columns task_id, n, c of one model and decoding from a counts CSV.
-
-    Required columns task_id, n, c; optional ``model`` and ``decoding`` (sampled | greedy) select
-    rows when one file holds several runs.  With ``problems`` the task ids are checked (and
-    written as the benchmark writes them), and every problem must be counted; with ``subset``
-    too (TaskIds), rows of tasks past ``problems`` are left out.
-    """
-    import pandas as pd
-
+def counts_records(path: str | Path, model: str | None = None, decoding: str = "sampled"):
+    """(line number, record) of a counts CSV's rows of one model and decoding: the one reader of
+    the format.  Required columns task_id, n, c; optional ``model`` and ``decoding`` (sampled |
+    greedy) select rows when one file holds several runs."""
     path = Path(path)
     reader = csv.DictReader(io.StringIO(read_text(path)))
     absent = [c for c in COUNT_COLUMNS if c not in (reader.fieldnames or [])]
     if absent:
         raise InputError(f"{path}:1: missing column(s) {', '.join(absent)} (a counts file has task_id, n, c)")
-    tasks = TaskIds(problems, subset) if problems is not None else None
-    rows, seen = [], {}
     for number, record in enumerate(reader, start=2):
-        where = f"{path}:{number}"
         if model is not None and "model" in record and record["model"] != model:
             continue
-        if record.get("decoding", "sampled") != decoding:
-            continue
+        if record.get("decoding", "sampled") == decoding:
+            yield number, record
+
+
+def read_counts(path: str | Path, problems: list[Problem] | None = None, model: str | None = None,
+                decoding: str = "sampled", subset: bool = False):
+    """Columns task_id, n, c of one model and decoding from a counts CSV (:func:`counts_records`).
+    With ``problems`` the task ids are checked (and written as the benchmark writes them), and
+    every problem must be counted; with ``subset`` too (TaskIds), rows of tasks past
+    ``problems`` are left out.
+    """
+    import pandas as pd
+
+    path = Path(path)
+    tasks = TaskIds(problems, subset) if problems is not None else None
+    rows, seen = [], {}
+    for number, record in counts_records(path, model, decoding):
+        where = f"{path}:{number}"
         task_id = tasks(record["task_id"], where) if tasks else record["task_id"]
         if task_id is None:
             continue

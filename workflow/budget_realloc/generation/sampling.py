@@ -9,28 +9,14 @@ chosen by inverting the cumulative distribution of the top-p nucleus at that uni
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import torch
+
+from .backend import Sampling
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
-
-
-@dataclass(frozen=True)
-class Sampling:
-    """How to pick tokens: temperature 0 means greedy (argmax)."""
-
-    temperature: float
-    top_p: float
-    max_new_tokens: int
-    ignore_eos: bool = False      # wall-time profiles generate a fixed number of tokens
-
-    @property
-    def greedy(self) -> bool:
-        return self.temperature == 0
 
 
 def row_uniforms(seeds: np.ndarray, step: int) -> np.ndarray:

@@ -14,8 +14,7 @@ from itertools import groupby
 
 from ..benchmarks import truncate_at_stop
 from ..errors import UserError
-from .backend import Request, Result
-from .sampling import Sampling
+from .backend import Request, Result, Sampling
 
 
 class VLLMBackend:

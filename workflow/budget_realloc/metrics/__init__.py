@@ -3,7 +3,7 @@
 All scores are fractions in [0, 1]; tables and figures turn them into percent.
 """
 
-from .budget import at_budget, k_for_budget, log2_budget_grid
+from .grid import at_budget, k_for_budget, log2_budget_grid
 from .pass_at_k import mean_pass_at_k, pass_at_k, pass_at_k_curve
 from .rank_score import rank_score_at_k, rank_score_curve, rank_score_weights
 

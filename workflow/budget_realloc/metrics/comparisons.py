@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..costs import Costs, budget_types, normalised
-from .budget import k_for_budget
+from .grid import k_for_budget
 from .curves import reported_k_max
 from .paired import paired_difference
 from .pass_at_k import pass_at_k_curve

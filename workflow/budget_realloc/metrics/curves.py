@@ -12,7 +12,7 @@ import pandas as pd
 from ..benchmarks import Problem
 from ..errors import InputError
 from ..costs import Costs, budget_types, normalised, shared_scenarios
-from .budget import at_budget
+from .grid import at_budget
 from .bootstrap import percentile_band, resample_counts, resampled_means
 from .pass_at_k import pass_at_k_curve
 
@@ -42,6 +42,24 @@ def run_counts(path: str, decoding: str = "sampled", model: str | None = None,
     from ..generation.sample_files import read_counts
 
     return read_counts(path, problems, model, decoding, subset)
+
+
+def read_task_counts(path: str) -> dict[str, pd.DataFrame]:
+    """A run's task_counts.csv (:func:`write_pass_at_k`) by decoding: task_id, n, c in task order."""
+    frame = pd.read_csv(path)
+    return {d: g.drop(columns="decoding").sort_values("task_id", kind="stable").reset_index(drop=True)
+            for d, g in frame.groupby("decoding")}
+
+
+def write_counts(executions: dict[str, dict[str, str]], out: str) -> None:
+    """results/<benchmark>/counts.csv: per-problem (n, c) of every run executed on a benchmark
+    (``executions``: model -> decoding -> its verdicts), the summary that stands in for the
+    samples where they cannot be shipped."""
+    from ..io import write_csv
+
+    frames = [run_counts(path).assign(model=model, decoding=decoding)
+              for model, runs in executions.items() for decoding, path in runs.items()]
+    write_csv(pd.concat(frames, ignore_index=True)[["model", "decoding", "task_id", "n", "c"]], out)
 
 
 def pass_at_k_table(sampled: pd.DataFrame, greedy: pd.DataFrame | None = None, *,

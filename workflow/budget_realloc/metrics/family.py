@@ -11,30 +11,24 @@ from __future__ import annotations
 import pandas as pd
 
 from ..costs import Costs
+from ..errors import InputError
 from .bootstrap import resample_counts
-from .budget import log2_budget_grid
 from .comparisons import family_pairs, pairs_table, problem_curves
-from .curves import budget_curves
+from .curves import budget_curves, read_task_counts
 from .match import cost_to_match
 
 
-def _counts(path: str) -> dict[str, pd.DataFrame]:
-    frame = pd.read_csv(path)
-    return {d: g.drop(columns="decoding").sort_values("task_id", kind="stable").reset_index(drop=True)
-            for d, g in frame.groupby("decoding")}
-
-
-def compare_family(spec: dict) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """(budget curves, pairs, cost to match) of the family in ``spec`` (specs.budget_curves)."""
-    models = spec["models"]
-    tables = {m: pd.read_csv(spec["pass_at_k"][m]) for m in models}
-    costs = {m: Costs.read(spec["costs"][m]) for m in models}
-    counts = {m: _counts(spec["counts"][m]) for m in models}
-    grid = log2_budget_grid(spec["log2_min"], spec["log2_max"], spec["steps_per_octave"])
+def compare_family(job) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(budget curves, pairs, cost to match) of a jobs.metrics.BudgetCurves job's family."""
+    models = list(job.models)
+    tables = {m: pd.read_csv(job.pass_at_k[m]) for m in models}
+    costs = {m: Costs.read(job.costs[m]) for m in models}
+    counts = {m: read_task_counts(job.counts[m]) for m in models}
+    grid = job.grid.values()
     tasks = counts[models[0]]["sampled"]["task_id"]
     if any(not c["sampled"]["task_id"].equals(tasks) for c in counts.values()):
-        raise ValueError("the models of a family must be scored on the same problems")
-    draws = resample_counts(len(tasks), spec["bootstrap"]["resamples"], spec["bootstrap"]["seed"])
+        raise InputError(f"the models of a family must be scored on the same problems ({', '.join(models)})")
+    draws = resample_counts(len(tasks), job.resamples, job.seed)
     curves = budget_curves(tables, costs, grid)
     pairs = pairs_table({m: problem_curves(counts[m]["sampled"]) for m in models}, costs, grid, draws)
     matches = [cost_to_match(counts[smaller]["sampled"], counts[larger]["sampled"], smaller_cost=unit[smaller],
@@ -48,10 +42,10 @@ def compare_family(spec: dict) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame
     return curves, pairs, match
 
 
-def write_family(spec: dict, curves_out: str, pairs_out: str, match_out: str) -> None:
+def write_family(job) -> None:
     from ..io import write_csv
 
-    curves, pairs, match = compare_family(spec)
-    write_csv(curves, curves_out)
-    write_csv(pairs, pairs_out)
-    write_csv(match, match_out)
+    curves, pairs, match = compare_family(job)
+    write_csv(curves, job.out)
+    write_csv(pairs, job.pairs_out)
+    write_csv(match, job.match_out)

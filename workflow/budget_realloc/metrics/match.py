@@ -3,7 +3,7 @@
 The paper's Section 4.1 reads its figures this way ("7B and 13B achieve 60% using one quarter
 of the time").  Here the target is one of the larger model's own scores: its sampled pass@1, its
 greedy pass@1, or its pass@k at its largest reported k (n/2).  The smaller model affords
-k = budget / cost samples (metrics.budget), so its smallest matching budget is k*·cost for the
+k = budget / cost samples (metrics.grid), so its smallest matching budget is k*·cost for the
 smallest k* whose pass@k reaches the target; pass@k never falls as k grows, so no larger k can
 undercut it.  The ratio divides by what the larger model spent on its target (k·cost).
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .bootstrap import LEVEL, percentile_band, resampled_means
-from .budget import k_for_budget
+from .grid import k_for_budget
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ def paired_at_budget(curve_a, cost_a: float, curve_b, cost_b: float, budgets, dr
 
     ``curve_a``/``curve_b`` are per-problem pass@k curves [problems, k_max] (k = 1..k_max, as
     reported) and ``cost_a``/``cost_b`` their normalised cost per sample.  Each budget scores a
-    model at the k it affords (metrics.budget.k_for_budget); where either model cannot report
+    model at the k it affords (metrics.grid.k_for_budget); where either model cannot report
     (no sample affordable, or k beyond its curve) the difference is NaN and not significant.
     Returns (difference per budget, k of A, k of B).
     """

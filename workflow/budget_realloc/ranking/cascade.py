@@ -11,7 +11,7 @@ confidence 0.  Confidence is either the pick's share of the tests in hand (``tes
 asserts that could not be tests count as failed) or the released code's
 (tests a passes)·(programs passing t) / (k · tests in hand) (``agreement``).
 
-Draws follow ``selectors.subset_estimate``: each model's k programs and k blocks are random
+Draws follow ``subsets.subset_estimate``: each model's k programs and k blocks are random
 subsets of its n samples and blocks, drawn independently per model; all θ share the draws.
 Resources are counted, not priced: programs, test blocks, and program × test executions
 (k programs × the distinct usable tests in hand), each an expectation per problem.
@@ -25,9 +25,9 @@ from typing import Mapping, NamedTuple, Sequence
 import numpy as np
 import pandas as pd
 
-from .selectors import Evidence, chunk_sizes, draw_subsets, mean_and_error, passes_in_hand
+from .selectors import CONFIDENCES, Evidence, passes_in_hand
+from .subsets import chunk_sizes, draw_subsets, mean_and_error
 
-CONFIDENCES = ("tests_passed", "agreement")
 RESOURCES = ("programs", "test_blocks", "executions")
 # θ grids are decimals such as 0.1·i, not exact in binary; a confidence equal to θ passes
 TOLERANCE = 1e-12

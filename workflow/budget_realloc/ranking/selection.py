@@ -25,7 +25,8 @@ from ..errors import InputError
 from ..io import parquet_metadata, read_parquet
 from .cascade import cascade, cascade_cost
 from .generated_tests import from_json
-from .selectors import Evidence, rank_score, selector, subset_estimate
+from .selectors import Evidence, rank_score, selector
+from .subsets import subset_estimate
 
 COLUMNS = ["budget_type", "kind", "method", "model", "k", "cost", "accuracy", "error", "frontier"]
 TEST_FREE = ("selector", "cascade", "single", "greedy")
@@ -68,28 +69,28 @@ def unit_costs(runs: dict[str, dict], costs: dict[str, Costs], budget_type: str)
     return out
 
 
-def select(spec: dict) -> pd.DataFrame:
-    """The table of specs.selection: one row per option and budget type (COLUMNS)."""
-    models = spec["models"]
-    runs = spec["runs"]
+def select(job) -> pd.DataFrame:
+    """The table of a jobs.ranking.Select job: one row per option and budget type (COLUMNS)."""
+    models = list(job.models)
+    runs = {m: job.run_files(m) for m in models}
     costs = {m: Costs.read(runs[m]["costs"]) for m in models}
     evidence = {m: evidence_of(runs[m]) for m in models}
     smallest = models[0]
-    rng = np.random.default_rng(spec["seed"])
+    rng = np.random.default_rng(job.seed)
     blocks = min(e.n_blocks for e in evidence[smallest].values())
     n = min(e.n for e in evidence[smallest].values())
-    ks = [k for k in spec["ks"] if k <= min(n // 2, blocks)]
+    ks = [k for k in job.ks if k <= min(n // 2, blocks)]
     found = []
-    for name in spec["selectors"]:
+    for name in job.selectors:
         chosen = selector(name, rng=rng) if name == "random" else selector(name)
-        accuracy, error = subset_estimate(chosen, list(evidence[smallest].values()), ks, spec["draws"], rng)
+        accuracy, error = subset_estimate(chosen, list(evidence[smallest].values()), ks, job.draws, rng)
         found += [{"kind": "selector", "method": name, "model": smallest, "k": k, "accuracy": a, "error": e,
                    "tests": chosen.uses_tests} for k, a, e in zip(ks, accuracy, error)]
         ordered = rank_score(chosen, list(evidence[smallest].values()), max(ks))
         found += [{"kind": "global order", "method": name, "model": smallest, "k": k, "accuracy": ordered[k - 1],
                    "error": np.nan, "tests": chosen.uses_tests} for k in ks]
-    plans = cascade({m: evidence[m] for m in models}, spec["thetas"], spec["cascade_ks"], spec["draws"], rng,
-                    spec["confidence"])
+    plans = cascade({m: evidence[m] for m in models}, list(job.thetas), list(job.cascade_ks), job.draws, rng,
+                    job.confidence)
     counts = {m: pd.read_csv(runs[m]["counts"]) for m in models}
     rows = []
     for budget_type in ("flops", "time"):
@@ -140,9 +141,9 @@ def _tests_per_block(evidence: dict[str, Evidence]) -> float:
     return float(np.mean(sizes)) if sizes else 0.0
 
 
-def write_selection(spec: dict, out: str) -> pd.DataFrame:
+def write_selection(job) -> pd.DataFrame:
     from ..io import write_csv
 
-    frame = select(spec)
-    write_csv(frame, out)
+    frame = select(job)
+    write_csv(frame, job.out)
     return frame

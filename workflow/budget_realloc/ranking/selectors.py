@@ -5,15 +5,9 @@ ties going to the lowest sample index (indices are exchangeable draws, so this i
 random tie-break).  Samples that did not finish, or that the selector cannot score, are
 never picked: they go last and count as failing, as in ``scores``.
 
-Two ways to turn picks into a number:
-
-* ``rank_score``: order all n samples once and read Eq. 4 off the order.  Exact when a
-  sample's key does not depend on the other samples (NLL, a verifier, the oracle).
-* ``subset_estimate``: for each k, draw k samples (and k generated test blocks, for
-  selectors that use them), run the selector on that pool only, and average whether its
-  pick passes.  CodeT's and MBR-exec's keys depend on the pool (agreement among samples,
-  tests generated alongside), so ranking all n lends a k-sample budget the agreement of n
-  samples; only the subset estimate charges what k samples would have known.
+``rank_score`` turns picks into a number by ordering all n samples once and reading Eq. 4 off
+the order: exact when a sample's key does not depend on the other samples (NLL, a verifier, the
+oracle).  For selectors whose keys depend on the pool, see ranking.subsets.
 """
 
 from __future__ import annotations
@@ -28,6 +22,10 @@ from ..metrics import rank_score_curve
 from .generated_tests import ProblemTests
 
 CODET_FORMS = ("sqrt", "product")
+# what becomes of a generation that did not finish (config ranking.unfinished; ranking.rankings)
+UNFINISHED = ("discard", "last")
+# how a self-test cascade judges its pick (config selection.confidence; ranking.cascade)
+CONFIDENCES = ("tests_passed", "agreement")
 
 
 @dataclass(frozen=True, eq=False)
@@ -231,6 +229,9 @@ SELECTORS: dict[str, Callable[..., Selector]] = {
     "codet": codet,
     "mbr-exec": lambda: MBR_EXEC,
 }
+# those a selection study without the benchmark's tests runs (config selection.selectors): they
+# need no verdicts and no scoring model
+TEST_FREE = ("random", "codet", "mbr-exec")
 
 
 def selector(name: str, **options) -> Selector:
@@ -240,7 +241,7 @@ def selector(name: str, **options) -> Selector:
     return SELECTORS[name](**options)
 
 
-def _keys(chosen: Selector, evidence: Evidence, samples: np.ndarray, blocks: np.ndarray | None):
+def pool_keys(chosen: Selector, evidence: Evidence, samples: np.ndarray, blocks: np.ndarray | None):
     """Keys [D, k] and which samples may be picked [D, k]."""
     keys = np.asarray(chosen.key(evidence, samples, blocks), dtype=float)
     return keys, evidence.finished[samples] & ~np.isnan(keys)
@@ -250,7 +251,7 @@ def ranking(chosen: Selector, evidence: Evidence) -> tuple[np.ndarray, np.ndarra
     """All n samples, best first: by key, ties by index, then the unpickable ones by index;
     and which of them, in that order, may be picked."""
     everyone = np.arange(evidence.n)
-    keys, pickable = _keys(chosen, evidence, everyone[None, :], None)
+    keys, pickable = pool_keys(chosen, evidence, everyone[None, :], None)
     keys, pickable = keys[0], pickable[0]
     ranked = np.lexsort((everyone, -np.where(pickable, keys, 0), ~pickable))
     return ranked, pickable[ranked]
@@ -281,7 +282,7 @@ def top_pick_accuracy(chosen: Selector, evidences: Sequence[Evidence]) -> float:
     rates = []
     for evidence in evidences:
         everyone = np.arange(evidence.n)
-        keys, pickable = _keys(chosen, evidence, everyone[None, :], None)
+        keys, pickable = pool_keys(chosen, evidence, everyone[None, :], None)
         keys, pickable = keys[0], pickable[0]
         if not pickable.any():
             rates.append(evidence.passed.mean())
@@ -289,59 +290,3 @@ def top_pick_accuracy(chosen: Selector, evidences: Sequence[Evidence]) -> float:
         top = pickable & (keys == keys[pickable].max())
         rates.append(evidence.passed[top].mean())
     return float(np.mean(rates))
-
-
-def draw_subsets(rng: np.random.Generator, n: int, k: int, draws: int) -> np.ndarray:
-    """[draws, k]: uniform k-subsets of range(n), each sorted ascending."""
-    if not 1 <= k <= n:
-        raise ValueError(f"cannot draw {k} of {n}")
-    return np.sort(np.argpartition(rng.random((draws, n)), k - 1, axis=1)[:, :k], axis=1)
-
-
-def pick(chosen: Selector, evidence: Evidence, samples: np.ndarray, blocks: np.ndarray | None):
-    """Per pool [D]: the position in ``samples`` of the selector's pick and whether it has one."""
-    keys, pickable = _keys(chosen, evidence, samples, blocks)
-    ranked = np.where(pickable, np.maximum(keys, -np.finfo(float).max), -np.inf)
-    return ranked.argmax(axis=1), pickable.any(axis=1)        # argmax: first maximum = lowest index
-
-
-def mean_and_error(outcomes: Sequence[np.ndarray]) -> tuple[float, float]:
-    """Mean over problems of each problem's mean outcome over its draws, and the Monte Carlo
-    standard error of that mean (the data held fixed)."""
-    means = np.array([o.mean() for o in outcomes])
-    variances = np.array([o.var(ddof=1) / o.size for o in outcomes])
-    return float(means.mean()), float(np.sqrt(variances.sum()) / len(outcomes))
-
-
-def chunk_sizes(draws: int, per_draw: int, budget: int = 20_000_000) -> list[int]:
-    """``draws`` split into chunks whose [chunk, per_draw] arrays stay under ``budget`` elements."""
-    size = max(1, budget // max(per_draw, 1))
-    return [min(size, draws - start) for start in range(0, draws, size)]
-
-
-def subset_estimate(chosen: Selector, evidences: Sequence[Evidence], ks: Sequence[int], draws: int,
-                    rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """For each k: the chance that the selector, run on k random samples (and k random test
-    blocks when it uses them), picks a passing one, averaged over problems; and its Monte
-    Carlo standard error.  Both [len(ks)]."""
-    if draws < 2:
-        raise ValueError(f"a standard error needs at least 2 draws, got {draws}")
-    estimate, error = [], []
-    for k in ks:
-        outcomes = []
-        for evidence in evidences:
-            draw_blocks = chosen.uses_tests and evidence.n_blocks > 0
-            if draw_blocks and k > evidence.n_blocks:
-                raise ValueError(f"k = {k} needs {k} test blocks; the problem has {evidence.n_blocks}")
-            width = k * max([1] + [a.shape[1] for a in (evidence.test_passed, evidence.outputs) if a is not None])
-            won = []
-            for count in chunk_sizes(draws, width):
-                samples = draw_subsets(rng, evidence.n, k, count)
-                blocks = draw_subsets(rng, evidence.n_blocks, k, count) if draw_blocks else None
-                position, has = pick(chosen, evidence, samples, blocks)
-                won.append(has & evidence.passed[samples[np.arange(count), position]])
-            outcomes.append(np.concatenate(won).astype(float))
-        mean, standard_error = mean_and_error(outcomes)
-        estimate.append(mean)
-        error.append(standard_error)
-    return np.array(estimate), np.array(error)

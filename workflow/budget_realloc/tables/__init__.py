@@ -12,7 +12,7 @@ __all__ = ["cost_table", "passk_table", "write_table"]
 
 NOT_MEASURED = "not measured"
 # where a time cost is this run's own (a profile measured here, or stated with its source)
-OWN_TIMES = ("measured", "stated")
+OWN_TIMES = ("measured", "stated")   # of costs.SECONDS_KINDS
 
 
 def cost_table(families: dict[str, list[str]], costs: dict[str, Costs], labels: dict[str, str]) -> pd.DataFrame:
@@ -25,7 +25,7 @@ def cost_table(families: dict[str, list[str]], costs: dict[str, Costs], labels: 
     rows = []
     for family, models in families.items():
         flops = normalised({m: costs[m] for m in models}, "flops")
-        own = {m: costs[m] for m in models if costs[m].seconds_source.startswith(OWN_TIMES)}
+        own = {m: costs[m] for m in models if costs[m].seconds_kind in OWN_TIMES}
         times = normalised(own, "time") if own else {}
         for model in models:
             rows.append({

@@ -19,10 +19,9 @@ import pandas as pd
 
 from ..metrics import rank_score_curve
 from ..metrics.curves import reported_k_max
-from .selectors import Evidence, Selector, ranking
+from .selectors import UNFINISHED, Evidence, Selector, ranking
 
 
-UNFINISHED = ("discard", "last")
 
 
 def ranked_passes(samples: pd.DataFrame, chosen: Selector, unfinished: str = "discard") -> dict[str, np.ndarray]:

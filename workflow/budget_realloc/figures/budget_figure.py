@@ -1,13 +1,14 @@
 """Figures 2-6 and 10-11: (a) pass@k vs k, (b) pass_flops@f, (c) pass_time@t.
 
 Each model is drawn at the budgets where its k-th sample is paid for (budget = k x its
-normalised cost per sample), which is exactly where pass_flops@f and pass_time@t change value;
-the three panels are one curve on three x scales (1, the FLOPs and the wall-time per sample).
+normalised cost per sample, as the family's budget curves charge it: budget-<family>.csv),
+which is exactly where pass_flops@f and pass_time@t change value; the three panels are one
+curve on three x scales (1, the FLOPs and the wall-time per sample).
 Around each curve, its 95% bootstrap band over problems; greedy pass@1 is a star at the cost
 of one sample, with its band as a vertical bar.  On a modelled hardware axis, hatching spans the
 curve from its cheapest to its dearest cost per sample over the efficiency range
-(costs.efficiency): where two models' hatchings overlap, the winner depends on efficiency.  Where the paper ran the same model on the same
-benchmark, its published points are hollow circles in the model's colour at (k x the paper's
+(costs.efficiency): where two models' hatchings overlap, the winner depends on efficiency.
+Where the paper ran the same model on the same benchmark, its published points are hollow circles in the model's colour at (k x the paper's
 normalised cost, pass@k): a faithful reproduction's curve runs through them.
 
 Every artist carries a ``gid`` (``run:``, ``band:``, ``greedy:``, ``paper:`` + model) so that
@@ -19,7 +20,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..costs import Costs, normalised, shared_scenarios
+from ..costs import BUDGET_TYPES, Costs, normalised
+from ..costs.efficiency import CENTRAL
 from ..metrics.curves import greedy_row, sampled_rows
 from .style import BAND_ALPHA, GREEDY_MARKER, PAPER_MARKER, colours, log2_axis, percent_ylim, save, setup
 
@@ -28,30 +30,30 @@ PANELS = (("samples", "(a) k", "pass@k (%)"),
           ("time", "(c) normalised time (device-seconds)", "pass_time@t (%)"))
 
 
-def panels(costs: dict[str, Costs]) -> list[tuple[str, str, str]]:
-    """The paper's three panels, then one per extra axis every model has (Costs.extra): modelled
-    time on an accelerator, normalised; dollars per problem, absolute."""
-    from ..costs import budget_types
+def panels(budget: pd.DataFrame) -> list[tuple[str, str, str]]:
+    """The paper's three panels, then one per extra axis of the family's budget curves: modelled
+    time on an accelerator, dollars — both in units of the family's cheapest model."""
     from ..costs.accelerators import accelerators
 
-    shared = [t for t in budget_types(costs.values())[2:] if all(t in c.extra for c in costs.values())]
+    extra = [t for t in dict.fromkeys(budget["budget_type"]) if t not in BUDGET_TYPES]
     out = list(PANELS)
-    for budget_type in shared:
+    for budget_type in extra:
         letter = "abcdefghij"[len(out)]
         if budget_type == "usd":
-            out.append((budget_type, f"({letter}) dollars per problem", "pass_usd@d (%)"))
+            out.append((budget_type, f"({letter}) normalised dollars", "pass_usd@d (%)"))
         else:
             label = accelerators()[budget_type.split("@", 1)[1]]["label"]
             out.append((budget_type, f"({letter}) normalised time, {label} (roofline, calibrated)", "pass_time@t (%)"))
     return out
 
 
-def budget_figure(*, tables: dict[str, pd.DataFrame], costs: dict[str, Costs], labels: dict[str, str],
+def budget_figure(*, tables: dict[str, pd.DataFrame], budget: pd.DataFrame, labels: dict[str, str],
                   title: str, pdf: str, png: str, paper: dict[str, dict] | None = None, notes: list[str] = (),
                   extrapolated: dict[str, pd.DataFrame] | None = None):
     """Draw, save as PDF and PNG, and return the (closed) figure.
 
-    ``tables``: model -> pass_at_k table (metrics.curves); ``costs``: model -> per-sample costs;
+    ``tables``: model -> pass_at_k table (metrics.curves); ``budget``: the family's budget curves
+    (metrics.curves.budget_curves: each axis's normalised cost per sample, per scenario);
     ``paper``: model -> {"pass_at_k": {k: fraction}, "costs": {"flops": ..., "time": ...}} with
     the paper's published pass@k and Table 1 normalised costs, for the models the paper ran;
     ``notes``: lines printed under the title (where counts came from).  Runs whose problems
@@ -68,13 +70,13 @@ def budget_figure(*, tables: dict[str, pd.DataFrame], costs: dict[str, Costs], l
     paper = paper or {}
     models = list(tables)
     colour = colours(models)
-    shown = panels({m: costs[m] for m in models})
+    shown = panels(budget)
     rows = (len(shown) + 2) // 3
     fig, axes = plt.subplots(rows, 3, figsize=(15, 4.4 * rows), squeeze=False)
     for ax in axes.flat[len(shown):]:
         ax.set_visible(False)
     for ax, (budget_type, xlabel, ylabel) in zip(axes.flat, shown):
-        unit, paper_unit = _unit_costs(budget_type, models, costs, paper)
+        unit, paper_unit = _unit_costs(budget_type, models, budget, paper)
         if unit is None:
             ax.text(0.5, 0.5, "wall-time not measured\n(no profile on the configured device)",
                     ha="center", va="center", transform=ax.transAxes)
@@ -82,7 +84,7 @@ def budget_figure(*, tables: dict[str, pd.DataFrame], costs: dict[str, Costs], l
             continue
         drawn = [value for model in models
                  for value in _draw_model(ax, model, tables[model], unit[model], colour[model], labels[model])]
-        ranges = _cost_ranges(budget_type, models, costs)
+        ranges = _cost_ranges(budget_type, models, budget)
         for model, (low, high) in ranges.items():
             _draw_cost_range(ax, model, tables[model], low, high, colour[model])
         ends = {m: unit[m] * float(sampled_rows(tables[m])["k"].iloc[-1]) for m in models}
@@ -114,7 +116,7 @@ def budget_figure(*, tables: dict[str, pd.DataFrame], costs: dict[str, Costs], l
                 Line2D([], [], color="gray", ls="--", lw=1.2, label="out of samples: pass@(n/2), a lower bound")]
     if extrapolated:
         handles.append(Line2D([], [], color="gray", ls=":", lw=2, label="extrapolated (Beta-Binomial fit)"))
-    if any(len(shared_scenarios([costs[m] for m in models], t)) > 1 for t, _, _ in shown):
+    if (budget["scenario"] != CENTRAL).any():
         handles.append(Patch(facecolor="none", edgecolor="gray", hatch="////",
                              label="the curve over the efficiency range (dash-dot: its ends)"))
     if paper:
@@ -132,35 +134,35 @@ def budget_figure(*, tables: dict[str, pd.DataFrame], costs: dict[str, Costs], l
     return fig
 
 
-def _unit_costs(budget_type: str, models: list[str], costs: dict[str, Costs], paper: dict[str, dict]):
+def _unit_costs(budget_type: str, models: list[str], budget: pd.DataFrame, paper: dict[str, dict]):
     """Cost of one sample per model on this panel's x axis, for the run and for the paper.
 
     The paper's normalised costs are renormalised to the cheapest model the paper ran among
     those shown, as the run's are to the cheapest shown: one unit on both.  (None, {}) where
-    some model has no cost of this type.
+    the family's budget curves have no axis of this type.
     """
     if budget_type == "samples":
         return {m: 1.0 for m in models}, {m: 1.0 for m in paper}
-    if budget_type == "usd":                   # money is read as it is, not in units of a model
-        return {m: costs[m].of("usd") for m in models}, {}
-    unit = normalised({m: costs[m] for m in models}, budget_type)
-    if unit is None or budget_type not in ("flops", "time"):
+    rows = budget[(budget["budget_type"] == budget_type) & (budget["scenario"] == CENTRAL)]
+    if rows.empty:
+        return None, {}
+    unit = rows.groupby("model")["cost_per_sample"].first().to_dict()
+    if budget_type not in BUDGET_TYPES:
         return unit, {}
     published = {m: Costs(flops=entry["costs"]["flops"], seconds=entry["costs"]["time"]) for m, entry in paper.items()}
     return unit, normalised(published, budget_type) if published else {}
 
 
-def _cost_ranges(budget_type: str, models: list[str], costs: dict[str, Costs]) -> dict[str, tuple[float, float]]:
+def _cost_ranges(budget_type: str, models: list[str], budget: pd.DataFrame) -> dict[str, tuple[float, float]]:
     """Each model's cheapest and dearest normalised cost per sample over the efficiency
     scenarios of a modelled axis (each scenario normalised to its own cheapest model); {} on
     an axis with the central costs only."""
-    if budget_type in ("samples", "usd"):            # usd is drawn in dollars, not in units of a model
+    rows = budget[budget["budget_type"] == budget_type]
+    if rows["scenario"].nunique() < 2:
         return {}
-    names = shared_scenarios([costs[m] for m in models], budget_type)
-    if len(names) < 2:
-        return {}
-    units = [normalised({m: costs[m] for m in models}, budget_type, name) for name in names]
-    return {m: (min(u[m] for u in units), max(u[m] for u in units)) for m in models}
+    costs = rows.groupby(["model", "scenario"])["cost_per_sample"].first().groupby("model")
+    return {m: (float(low), float(high)) for m, low, high in zip(costs.min().index, costs.min(), costs.max())
+            if m in models}
 
 
 def _draw_cost_range(ax, model: str, table: pd.DataFrame, low: float, high: float, colour) -> None:
