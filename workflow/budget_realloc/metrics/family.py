@@ -18,7 +18,9 @@ from .curves import budget_curves
 from .match import cost_to_match
 
 
-def _counts(path: str) -> dict[str, pd.DataFrame]:
+def read_task_counts(path: str) -> dict[str, pd.DataFrame]:
+    """A run's ``task_counts.csv`` (metrics.curves.write_pass_at_k): decoding -> its counts
+    (task_id, n, c) in task order."""
     frame = pd.read_csv(path)
     return {d: g.drop(columns="decoding").sort_values("task_id", kind="stable").reset_index(drop=True)
             for d, g in frame.groupby("decoding")}
@@ -29,7 +31,7 @@ def compare_family(spec: dict) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame
     models = spec["models"]
     tables = {m: pd.read_csv(spec["pass_at_k"][m]) for m in models}
     costs = {m: Costs.read(spec["costs"][m]) for m in models}
-    counts = {m: _counts(spec["counts"][m]) for m in models}
+    counts = {m: read_task_counts(spec["counts"][m]) for m in models}
     grid = log2_budget_grid(spec["log2_min"], spec["log2_max"], spec["steps_per_octave"])
     tasks = counts[models[0]]["sampled"]["task_id"]
     if any(not c["sampled"]["task_id"].equals(tasks) for c in counts.values()):
