@@ -24,7 +24,8 @@ import numpy as np
 from budget_realloc.policies.estimators import mix
 from budget_realloc.policies.osca import BUDGETS, osca_table, read_osca, setting_curves
 
-DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "generations" / "osca_bigcodebench" / "bcb_results.json"
+DATA = (Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "generations" / "osca_bigcodebench"
+        / "bcb_results.json")
 
 
 def plug_in(rates: np.ndarray):

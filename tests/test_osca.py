@@ -12,8 +12,7 @@ import numpy as np
 import pytest
 
 from budget_realloc.errors import InputError
-from budget_realloc.policies.osca import (choose_allocation, osca_table, read_osca, setting_curves,
-                                          write_policies_osca)
+from budget_realloc.policies.osca import choose_allocation, read_osca, setting_curves, write_policies_osca
 from conftest import shared
 
 

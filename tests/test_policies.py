@@ -316,3 +316,18 @@ def test_policy_figure_draws_every_class_and_its_censored_points(tmp_path):
     np.testing.assert_allclose(drawn.get_ydata(), rows["accuracy"])
     censored = next(a for a in ax.collections if a.get_gid() == "censored:escalate")
     assert len(censored.get_offsets()) == rows["censored"].sum() > 0
+
+
+def test_a_counts_only_model_gets_no_visible_rows_and_the_family_no_visible_classes():
+    rng = np.random.default_rng(8)
+    frames = random_family(rng, problems=15, n=8, models=2)
+    counts = dict(zip(["s", "l"], frames))
+    visible = {"s": frames[0].assign(visible=frames[0]["c"], both=frames[0]["c"])}      # "l" is counts only
+    table = policies_table(counts, {m: Costs(flops=f) for m, f in (("s", 1.0), ("l", 2.0))}, ["s", "l"], [1, 2, 4],
+                           folds=3, seeds=[0], resamples=50, seed=0, visible=visible)
+    seen = table[table["policy"].str.endswith("visible")]
+    assert set(seen["scope"]) == {"s"} and set(seen["policy"]) == {"first-pass-visible"}
+    # visible tests equal to the judge's stop exactly where the judge's do
+    mine = table[(table["scope"] == "s") & table["policy"].isin(["first-pass", "first-pass-visible"])]
+    pivot = mine.pivot_table(index=["constraint", "budget"], columns="policy", values="accuracy")
+    np.testing.assert_allclose(pivot["first-pass"], pivot["first-pass-visible"])

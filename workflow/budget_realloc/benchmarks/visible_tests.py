@@ -255,7 +255,8 @@ def visible_problem(problem: Problem, tests: VisibleTests) -> Problem | None:
         return replace(problem, io=json.dumps({"inputs": list(inputs), "outputs": list(outputs)}))
     if tests.note:                    # visible = hidden
         return problem
-    asserts = "".join(f"assert _visible_equal({call}, {value}), {i}\n" for i, (call, value) in enumerate(tests.examples))
+    asserts = "".join(f"assert _visible_equal({call}, {value}), {i}\n"
+                      for i, (call, value) in enumerate(tests.examples))
     return replace(problem, tests=_EQUAL + asserts)
 
 

@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .style import colours, log2_axis, percent_ylim, save, setup
+from .style import log2_axis, percent_ylim, save, setup
 
-CLASSES = ("fixed", "first-pass", "first-pass-visible", "escalate", "escalate-visible", "mix")
+# a colour of matplotlib's tab10 per class, the same in every figure: blue, orange, olive, green, purple, red
+CLASSES = {"fixed": "#1f77b4", "first-pass": "#ff7f0e", "first-pass-visible": "#bcbd22", "escalate": "#2ca02c",
+           "escalate-visible": "#9467bd", "mix": "#d62728"}
 AXES = {"flops": "normalised FLOPs", "time": "normalised time (device-seconds)"}
 CONSTRAINT = {"expected": "expected cost", "worst": "worst case"}
 
@@ -27,7 +29,7 @@ def policies_figure(table: pd.DataFrame, title: str, pdf: str, png: str, labels:
     setup()
     types = list(dict.fromkeys(table["budget_type"]))
     present = [c for c in CLASSES if c in set(table["policy"])]
-    colour = colours(present)
+    colour = CLASSES
     labels = labels or {}
     fig, axes = plt.subplots(len(types), 2, figsize=(13, 4.6 * len(types)), squeeze=False)
     for row, budget_type in zip(axes, types):
@@ -37,8 +39,8 @@ def policies_figure(table: pd.DataFrame, title: str, pdf: str, png: str, labels:
             singles = rows[(rows["scope"] != "family") & (rows["policy"] == "fixed")]
             for shade, (model, curve) in zip(_greys(singles["scope"].nunique()), singles.groupby("scope", sort=False)):
                 curve = curve.sort_values("budget")
-                ax.plot(curve["budget"], curve["accuracy"], color=shade, lw=1, label=f"{labels.get(model, model)}, fixed k",
-                        gid=f"fixed:{model}")
+                ax.plot(curve["budget"], curve["accuracy"], color=shade, lw=1,
+                        label=f"{labels.get(model, model)}, fixed k", gid=f"fixed:{model}")
                 drawn += list(curve["accuracy"])
             family = rows[rows["scope"] == "family"]
             for policy in present:

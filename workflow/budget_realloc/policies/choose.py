@@ -128,7 +128,7 @@ def _per_problem(policy: PolicyClass, rows: np.ndarray) -> tuple[dict[int, np.nd
 def in_sample(policy: PolicyClass, choice: Choice) -> Scored:
     rows = choice.rows[:, 0]
     success, expected = _per_problem(policy, rows)
-    problems = choice_problems(policy)
+    problems = _problems(policy)
     nothing = np.full(problems, np.nan)
     score = np.column_stack([success.get(r, nothing) for r in rows])
     spent = np.column_stack([expected.get(r, nothing) for r in rows])
@@ -140,7 +140,7 @@ def held_out(policy: PolicyClass, choice: Choice, views: Views) -> Scored:
     """Each problem scored by the candidates chosen without it, averaged over the seeds.  A
     training set on which nothing fits the budget chooses to draw nothing: no cost, no pass."""
     success, expected = _per_problem(policy, choice.rows[:, 1:])
-    problems = choice_problems(policy)
+    problems = _problems(policy)
     zero = np.zeros(problems)
     score = np.zeros((problems, len(choice.rows)))
     spent = np.zeros_like(score)
@@ -163,7 +163,7 @@ def held_out(policy: PolicyClass, choice: Choice, views: Views) -> Scored:
                   by_fold)
 
 
-def choice_problems(policy: PolicyClass) -> int:
+def _problems(policy: PolicyClass) -> int:
     return policy.curves[0].no_stop.shape[0]
 
 

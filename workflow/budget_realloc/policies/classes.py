@@ -97,10 +97,11 @@ def one_model(values: np.ndarray, model: int, models: int) -> np.ndarray:
 
 
 def family_classes(models: list[str], curves: list[StopCurves], unit_costs, max_budget: float,
-                   visible: list[StopCurves] | None = None) -> list[PolicyClass]:
+                   visible: list[StopCurves | None] | None = None) -> list[PolicyClass]:
     """Every policy class over a family (smallest model first): the family-wide classes, then the
     single-model fixed and first-pass curves drawn for reference.  ``visible``: each model's curves
-    when stopping is decided by the visible tests (None: those classes are left out)."""
+    when stopping is decided by the visible tests (None for a model without visible verdicts: it
+    gets no visible curve, and the family no visible classes)."""
     unit_costs = np.asarray(unit_costs, dtype=np.float64)
     M = len(models)
     every_k = [np.arange(1, c.cap + 1) for c in curves]
@@ -108,18 +109,22 @@ def family_classes(models: list[str], curves: list[StopCurves], unit_costs, max_
     singles = singles[np.argsort(singles @ unit_costs, kind="stable")]
     family = [("fixed", curves, singles[singles @ unit_costs <= max_budget * (1 + 1e-9)]),
               ("first-pass", curves, singles)]
-    if visible is not None:
+    everyone_visible = visible is not None and all(v is not None for v in visible)
+    if everyone_visible:
         family.append(("first-pass-visible", visible, singles))
     if M > 1:
-        family.append(("mix", curves, allocations_within([np.arange(c.cap + 1) for c in curves], unit_costs, max_budget)))
+        every = allocations_within([np.arange(c.cap + 1) for c in curves], unit_costs, max_budget)
+        family.append(("mix", curves, every))
         caps = allocations_within([cap_grid(c.cap) for c in curves], unit_costs, None)
         family.append(("escalate", curves, caps))
-        if visible is not None:
+        if everyone_visible:
             family.append(("escalate-visible", visible, caps))
     classes = [PolicyClass(policy, "family", tuple(models), tuple(c), unit_costs, rows)
                for policy, c, rows in family]
     for m, model in enumerate(models):
-        for policy, c in (("fixed", curves), ("first-pass", curves)) + ((("first-pass-visible", visible),)
-                                                                       if visible is not None else ()):
-            classes.append(PolicyClass(policy, model, (model,), (c[m],), unit_costs[m:m + 1], every_k[m][:, None]))
+        own = [("fixed", curves[m]), ("first-pass", curves[m])]
+        if visible is not None and visible[m] is not None:
+            own.append(("first-pass-visible", visible[m]))
+        for policy, curve in own:
+            classes.append(PolicyClass(policy, model, (model,), (curve,), unit_costs[m:m + 1], every_k[m][:, None]))
     return classes

@@ -18,7 +18,7 @@ from ..costs import Costs, budget_types, normalised
 from ..errors import InputError
 from ..metrics.bootstrap import percentile_band, resample_counts, resampled_means
 from ..metrics.paired import paired_difference
-from .choose import CONSTRAINTS, Scored, choose, fold_views, held_out, in_sample
+from .choose import CONSTRAINTS, choose, fold_views, held_out, in_sample
 from .classes import family_classes
 from .estimators import StopCurves, stop_curves
 from .held_out_interval import corrected_interval
@@ -26,7 +26,6 @@ from .held_out_interval import corrected_interval
 COLUMNS = ["policy", "scope", "allocation", "budget_type", "constraint", "budget", "expected_cost", "worst_cost",
            "accuracy", "accuracy_low", "accuracy_high", "split", "censored", "determined", "best", "gain",
            "gain_low", "gain_high", "significant"]
-VISIBLE_COLUMNS = ["task_id", "n", "c", "visible", "both"]
 
 
 def _aligned(frames: dict[str, pd.DataFrame], models: list[str], what: str) -> dict[str, pd.DataFrame]:
@@ -39,21 +38,26 @@ def _aligned(frames: dict[str, pd.DataFrame], models: list[str], what: str) -> d
     return ordered
 
 
-def family_curves(counts: dict[str, pd.DataFrame], models: list[str],
-                  visible: dict[str, pd.DataFrame] | None) -> tuple[list[StopCurves], list[StopCurves] | None]:
+def family_curves(counts: dict[str, pd.DataFrame], models: list[str], visible: dict[str, pd.DataFrame] | None
+                  ) -> tuple[list[StopCurves], list[StopCurves | None] | None]:
     """Each model's terms when the benchmark's tests decide stopping, and when the visible tests
-    do (only where every model has visible verdicts: None otherwise)."""
+    do (None for a model without visible verdicts, e.g. one known by its counts alone; None
+    for all where no model has them)."""
     counts = _aligned(counts, models, "counts")
     curves = [stop_curves(counts[m]["n"], counts[m]["c"]) for m in models]
-    if not visible or any(m not in visible for m in models):
+    if not visible:
         return curves, None
-    visible = _aligned(visible, models, "visible verdicts")
-    for model in models:
-        if not visible[model]["task_id"].equals(counts[model]["task_id"]) or \
-                not (visible[model][["n", "c"]].to_numpy() == counts[model][["n", "c"]].to_numpy()).all():
+    seen = []
+    for model, curve in zip(models, curves):
+        if model not in visible:
+            seen.append(None)
+            continue
+        shown = _aligned(visible, [model], "visible verdicts")[model]
+        if not shown["task_id"].equals(counts[model]["task_id"]) or \
+                not (shown[["n", "c"]].to_numpy() == counts[model][["n", "c"]].to_numpy()).all():
             raise InputError(f"policies: the visible verdicts of {model} are not of the samples its counts are")
-    return curves, [stop_curves(visible[m]["n"], visible[m]["visible"], visible[m]["both"], cap=c.cap)
-                    for m, c in zip(models, curves)]
+        seen.append(stop_curves(shown["n"], shown["visible"], shown["both"], cap=curve.cap))
+    return curves, seen
 
 
 def policies_table(counts: dict[str, pd.DataFrame], costs: dict[str, Costs], models: list[str], grid, *,
@@ -64,7 +68,8 @@ def policies_table(counts: dict[str, pd.DataFrame], costs: dict[str, Costs], mod
 
     ``counts``: model -> per-problem counts (task_id, n, c); ``visible``: model -> per-problem
     counts of samples passing the visible tests (``visible``) and both (``both``), beside n and c
-    (policies.visible.visible_counts); the visible classes need every model's.  Held-out choice:
+    (policies.visible.visible_counts): a model without them gets no visible rows, and the
+    family-wide visible classes need every model's.  Held-out choice:
     ``folds`` over problems for each of ``seeds``; bands and intervals: ``resamples`` bootstrap
     draws from ``seed``.  Columns: COLUMNS, accuracy and gains in percent.
     """
@@ -108,7 +113,7 @@ def _rows(scored: list[tuple], grid: np.ndarray, draws: np.ndarray, test_share: 
             paired = paired_difference(s.score, best_single.score, draws)
             gain_low, gain_high = paired.low, paired.high
         else:
-            low, high = corrected_interval(accuracy, s.by_fold, test_share)
+            low, high = np.clip(corrected_interval(accuracy, s.by_fold, test_share), 0.0, 1.0)
             gain_low, gain_high = corrected_interval(gain, s.by_fold - best_single.by_fold, test_share)
         decided = np.where(gain > 0, ~best_single.censored, ~s.censored)
         frames.append(pd.DataFrame({
@@ -140,6 +145,7 @@ def best_policies(table: pd.DataFrame, split: str = "held-out", constraint: str 
     crossover.csv): ``budget_type, budget, best_policy`` (policy and allocation), its accuracy,
     gain over the best single model with the interval, and the marks."""
     best = table[table["best"] & (table["split"] == split) & (table["constraint"] == constraint)]
+    best = best.sort_values(["budget_type", "budget"], kind="stable")
     return pd.DataFrame({"budget_type": best["budget_type"], "budget": best["budget"],
                          "best_policy": best["policy"] + " " + best["allocation"],
                          **{f"best_policy_{c}": best[c] for c in ("accuracy", "gain", "gain_low", "gain_high",

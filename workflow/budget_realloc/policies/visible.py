@@ -41,7 +41,8 @@ def false_positives(counts: pd.DataFrame) -> dict[str, float]:
     counts = counts[counts["shown"] > 0]
     samples, passes_visible = counts["n"].sum(), counts["visible"].sum()
     fooled = passes_visible - counts["both"].sum()
-    return {"problems": len(counts), "samples": int(samples), "passes_visible": int(passes_visible), "passes_hidden": int(counts["c"].sum()),
+    return {"problems": len(counts), "samples": int(samples), "passes_visible": int(passes_visible),
+            "passes_hidden": int(counts["c"].sum()),
             "visible_not_hidden": fooled / samples,
             "visible_not_hidden_of_visible": fooled / passes_visible if passes_visible else float("nan"),
             "hidden_not_visible": (counts["c"].sum() - counts["both"].sum()) / samples}
