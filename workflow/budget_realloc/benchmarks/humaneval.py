@@ -7,6 +7,8 @@ evaluations: a new top-level ``class``, ``def``, comment, ``if`` or ``print`` en
 
 from __future__ import annotations
 
+import re
+
 from .problem import Problem
 from .records import RecordError, read_hub
 
@@ -40,3 +42,12 @@ def problems(records: list[dict], fewshot: list[dict] | None = None,
             stop=STOP,
         ))
     return out
+
+
+def entry_point(problem: Problem) -> str:
+    """The function a problem's tests check: the name in the ``check(...)`` that :func:`problems`
+    ends them with."""
+    found = re.search(r"check\((\w+)\)\s*$", problem.tests)
+    if not found:
+        raise ValueError(f"{problem.task_id}: its tests do not end by checking a function")
+    return found.group(1)

@@ -32,6 +32,12 @@ def k_for_budget(cost_per_sample, budget) -> np.ndarray:
     return k.astype(np.int64)
 
 
+def affordable(cost, budget) -> np.ndarray:
+    """cost <= budget, with the same slack as :func:`k_for_budget`, elementwise over broadcast arrays
+    (policies whose cost is an expectation, not a whole number of samples)."""
+    return np.asarray(cost, dtype=np.float64) <= np.asarray(budget, dtype=np.float64) * (1.0 + _RELATIVE_SLACK)
+
+
 def log2_budget_grid(log2_min: float, log2_max: float, steps_per_octave: int = 1) -> np.ndarray:
     """Budgets 2^log2_min .. 2^log2_max with ``steps_per_octave`` points per doubling."""
     if log2_max < log2_min:
