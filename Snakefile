@@ -26,6 +26,7 @@ include: "workflow/rules/costs.smk"
 include: "workflow/rules/metrics.smk"
 include: "workflow/rules/rank.smk"
 include: "workflow/rules/select.smk"
+include: "workflow/rules/policies.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/tables.smk"
 

@@ -42,6 +42,7 @@ def small_config(tmp: Path) -> dict:
         "ranking": {"generator": "tiny-s", "rankers": ["tiny-s", "tiny-m"], "benchmarks": ["mini"],
                     "verifier": {"model": "verifier", "benchmarks": ["mini"]}},
         "figures": {"fig2": {"benchmark": "mini", "family": "tiny"}},
+        "policies": {"families": ["tiny"], "folds": 2, "seeds": [0]},
         "tables": {"table1": {"families": ["tiny"]},
                    "table2": {"benchmarks": ["mini"], "families": ["tiny"], "ks": [1, 2, 4]}},
     }
@@ -82,6 +83,9 @@ def test_every_target_is_built(built):
     crossover = pd.read_csv(results / "tables" / "crossover.csv")
     assert list(crossover.columns[:6]) == ["benchmark", "family", "budget_type", "budget", "models", "best"]
     assert set(crossover["benchmark"]) == {"mini"} and set(crossover["family"]) == {"tiny"}
+    policies = pd.read_csv(results / "mini" / "policies-tiny.csv")
+    assert {"fixed", "first-pass", "escalate", "mix"} <= set(policies["policy"])
+    assert "best_policy" in crossover and crossover["best_policy"].notna().any()
     costs = pd.read_csv(results / "tables" / "table1.csv")
     assert costs["FLOPs (norm.)"].iloc[0] == 1 and costs["FLOPs (norm.)"].iloc[1] > 1
 
@@ -96,7 +100,7 @@ def generation_job(workdir: Path) -> int | None:
     for entry in os.listdir("/proc"):
         try:
             command = Path(f"/proc/{entry}/cmdline").read_bytes().split(b"\0")
-            if b"generate" in command and b"budget_realloc" in command and \
+            if b"budget_realloc" in command and any(part.startswith(b'{"job": "generate"') for part in command) and \
                     os.readlink(f"/proc/{entry}/cwd") == str(workdir):
                 return int(entry)
         except (OSError, ValueError):
@@ -218,7 +222,7 @@ def test_the_report_files_every_figure_and_table_under_a_category(report):
     filed = {Path(path).name: (category, sub) for category, subs in report_data(report, "categories").items()
              for sub, paths in subs.items() for path in paths}
     assert set(filed) == set(results) == {"fig2.png", "fig8.png", "fig9.png", "table1.html", "table2.html",
-                                          "crossover.csv"}
+                                          "crossover.csv", "policies-mini-tiny.png"}
     assert filed["fig2.png"] == ("Figures", "Budget: pass@k, pass_flops@f, pass_time@t")
     assert filed["fig8.png"] == filed["fig9.png"] == ("Figures", "Ranking without unit tests")
     assert {filed[name][0] for name in ("table1.html", "table2.html", "crossover.csv")} == {"Tables"}

@@ -170,6 +170,7 @@ def _check_references(config: dict) -> None:
         _check_paper_names(name, model)
     for figure, spec in config["figures"].items():
         need([spec["family"]], families, f"figures.{figure}.family", "family")
+    need(config["policies"]["families"], families, "policies.families", "family")
     selection = config.get("selection")
     if selection:
         need([selection["family"]], families, "selection.family", "family")

@@ -76,6 +76,16 @@ def write_passk_table(job) -> None:
     write_table(passk_table(rows, list(job.ks)), job.csv, job.md, job.tex, job.html, job.caption, group="benchmark")
 
 
+def _best_policies(job) -> pd.DataFrame:
+    """Each family's best policy at each budget, held out, under an expected-cost budget
+    (policies.best_policies): the ``best_policy`` columns of crossover.csv."""
+    from .policies import best_policies
+
+    return pd.concat([best_policies(pd.read_csv(path, keep_default_na=False, na_values=[""]))
+                      .assign(benchmark=key.split("/")[0], family=key.split("/")[1])
+                      for key, path in job.policies.items()], ignore_index=True)
+
+
 def write_crossover(job) -> None:
     """results/tables/{crossover,claims,match,crossover-summary}.csv from every (benchmark,
     family) drawn; each lists its family's models in order, which breaks exact ties."""
@@ -92,6 +102,8 @@ def write_crossover(job) -> None:
     pairs_all = pd.concat(pairs, ignore_index=True)
     curves_all = pd.concat(curves, ignore_index=True)
     table = crossover(curves_all, pairs_all)
+    if job.policies:
+        table = table.merge(_best_policies(job), on=["benchmark", "family", "budget_type", "budget"], how="left")
     write_csv(table, job.out)
     write_csv(summary(table, curves_all), job.summary_out)
     write_csv(pd.concat([claims(p).assign(benchmark=b, family=f) for p, (b, f) in zip(pairs, job.families)],

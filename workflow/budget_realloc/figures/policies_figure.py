@@ -31,7 +31,7 @@ def policies_figure(table: pd.DataFrame, title: str, pdf: str, png: str, labels:
     present = [c for c in CLASSES if c in set(table["policy"])]
     colour = CLASSES
     labels = labels or {}
-    fig, axes = plt.subplots(len(types), 2, figsize=(13, 4.6 * len(types)), squeeze=False)
+    fig, axes = plt.subplots(len(types), 2, figsize=(13, 4.6 * len(types)), squeeze=False, layout="constrained")
     for row, budget_type in zip(axes, types):
         for ax, constraint in zip(row, CONSTRAINT):
             rows = table[(table["budget_type"] == budget_type) & (table["constraint"] == constraint)]
@@ -59,7 +59,6 @@ def policies_figure(table: pd.DataFrame, title: str, pdf: str, png: str, labels:
             ax.legend(fontsize=7, loc="lower right")
     fig.suptitle(f"{title}\nsolid: chosen on other problems (held out); dotted: chosen on the scored problems "
                  "(in-sample); hollow: censored (a model at n/2 samples)", fontsize=11)
-    fig.tight_layout()
     save(fig, pdf, png)
     return fig
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 
 from ..errors import UserError
-from . import costs, data, execution, generation, metrics, ranking, reports
+from . import costs, data, execution, generation, metrics, policies, ranking, reports
 from .base import Job, build
 
-STAGES = (data, generation, execution, costs, metrics, ranking, reports)    # the modules that define the kinds
+STAGES = (data, generation, execution, costs, metrics, policies, ranking, reports)    # the modules that define the kinds
 
 
 def _kinds(cls) -> dict[str, type[Job]]:

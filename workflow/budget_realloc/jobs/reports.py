@@ -190,6 +190,8 @@ class Crossover(Job):
     claims_out: str = writes()
     match_out: str = writes()
     summary_out: str = writes()
+    policies: dict = reads(default_factory=dict, help="benchmark/family -> its policies-<family>.csv: its best "
+                                                           "policy per budget, where it has one")
 
     @classmethod
     def of(cls, plan):
@@ -198,6 +200,7 @@ class Crossover(Job):
                    budget=tuple(layout.BUDGET.format(benchmark=b, family=f) for b, f in pairs),
                    pairs=tuple(layout.PAIRS.format(benchmark=b, family=f) for b, f in pairs),
                    match=tuple(layout.MATCH.format(benchmark=b, family=f) for b, f in pairs),
+                   policies={f"{b}/{f}": layout.POLICIES.format(benchmark=b, family=f) for b, f in plan.policy_families()},
                    out=layout.CROSSOVER, claims_out=layout.CLAIMS, match_out=layout.MATCHES,
                    summary_out=layout.CROSSOVER_SUMMARY)
 

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from .. import layout
 from ..config import ConfigError
 from .values import BudgetFigure, Ranking, Selection
@@ -28,6 +30,11 @@ class Outputs:
     def budget_curves(self) -> list[tuple[str, str]]:
         """(benchmark, family) pairs whose budget curves some figure needs."""
         return sorted({(f.benchmark, f.family) for f in self.budget_figures()})
+
+    def policy_families(self) -> list[tuple[str, str]]:
+        """(benchmark, family) pairs whose policies are tabulated (config ``policies.families``)."""
+        chosen = self.config["policies"]["families"]
+        return [(b, f) for b, f in self.budget_curves() if f in chosen]
 
     def family_on(self, benchmark: str, family: str) -> list[str]:
         return [m for m in self.config["families"][family] if m in self.benchmark(benchmark).n]
@@ -113,6 +120,11 @@ class Outputs:
         out += [layout.COUNTS.format(benchmark=b) for b in self.benchmarks if not self.counts_only(b)]
         if self.budget_curves():
             out += [layout.CROSSOVER, layout.CROSSOVER_SUMMARY, layout.CLAIMS, layout.MATCHES]
+        for benchmark, family in self.policy_families():
+            out += [layout.POLICIES.format(benchmark=benchmark, family=family)]
+            out += [layout.POLICIES_FIGURE.format(benchmark=benchmark, family=family, ext=e) for e in layout.FIGURE_FORMATS]
+        if self.policy_families() and Path(self.config["policies"]["osca"]).is_file():
+            out += [layout.POLICIES_OSCA]
         if any(self.calibration_sources().values()):
             out += [layout.CALIBRATION, layout.CALIBRATION_TABLE]
         for selection in self.selections():
