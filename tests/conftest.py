@@ -64,6 +64,16 @@ def released_workdir(tmp_path_factory, name: str) -> Path:
     return workdir
 
 
+# the fixtures that run config/released.yaml: a test that uses one is in the `released` tier
+RELEASED_RUNS = ("released", "selection")
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if any(name in RELEASED_RUNS for name in getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.released)
+
+
 @pytest.fixture(scope="session")
 def released(tmp_path_factory) -> Path:
     """config/released.yaml built once (selection aside): its run directory."""

@@ -68,6 +68,8 @@ EVIL = {
 
 @pytest.mark.parametrize("name", list(EVIL))
 def test_a_hostile_test_costs_only_itself(executor, host_file, name):
+    if name == "a host file write" and executor.isolation["uid"] is None:
+        pytest.skip("a host file write: only a sandbox uid stops it, and that needs root (docs/execution.md)")
     text = EVIL[name].format(host=str(host_file))
     began = time.monotonic()
     verdict = probe(executor, (GOOD_TESTS[0], text, GOOD_TESTS[1], GOOD_TESTS[2]))

@@ -19,6 +19,8 @@ import yaml
 
 from conftest import REPO
 
+pytestmark = pytest.mark.workflow
+
 
 def small_config(tmp: Path) -> dict:
     resources = REPO / "resources"

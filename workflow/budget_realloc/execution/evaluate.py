@@ -12,6 +12,7 @@ import pandas as pd
 
 from ..benchmarks import NAMED, Problem, load_problems
 from ..config import KIND_DEFAULTS, default
+from ..errors import InputError, UserError
 from ..generation.sample_files import guess_format, read_samples, samples_frame
 from ..io import write_text
 from ..metrics import pass_at_k
@@ -24,6 +25,8 @@ def read_samples_file(path: str, problems: dict[str, Problem], fmt: str | None =
     """The samples of one file in the generation columns (completions cut at the benchmark's stop
     sequences first if ``truncate``)."""
     samples = read_samples(fmt or guess_format(path), [path], list(problems.values()), prompts)
+    if not samples:
+        raise InputError(f"{path}: no samples in the file")
     present = {s.task_id for s in samples}
     return samples_frame(samples, [p for p in problems.values() if p.task_id in present], None, truncate, path)
 
@@ -49,6 +52,8 @@ def evaluate_file(benchmark: str, samples_path: str, out: str, *, data: str | No
     problems.  The time limit defaults to the benchmark's (APPS: per test case) as in the workflow."""
     import json
 
+    if benchmark not in NAMED:
+        raise UserError(f"--benchmark: unknown benchmark {benchmark!r} (one of {', '.join(NAMED)})")
     kind, difficulty = NAMED[benchmark]
     problems = {p.task_id: p for p in load_problems(kind, data, difficulty=difficulty)}
     generations = read_samples_file(samples_path, problems, fmt, prompts, truncate)

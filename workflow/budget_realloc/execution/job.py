@@ -47,9 +47,10 @@ class TimePolicy:
     """
 
     factor: float = field(default=default("execution", "reference_factor"), metadata={
-        "flag": "--reference-factor", "help": "time limit = this x the reference solution's CPU time (0: always --timeout)"})
+        "flag": "--reference-factor", "at_least": 0,
+        "help": "time limit = this x the reference solution's CPU time (0: always --timeout)"})
     floor_s: float = field(default=default("execution", "min_timeout_s"), metadata={
-        "flag": "--min-timeout", "help": "never less CPU seconds than this"})
+        "flag": "--min-timeout", "above": 0, "help": "never less CPU seconds than this"})
 
     @classmethod
     def of(cls, config: dict) -> "TimePolicy":
@@ -73,7 +74,7 @@ class Limits:
     """
 
     timeout_s: float = field(default=default("execution", "timeout_s"),
-                             metadata={"flag": "--timeout", "help": "most CPU seconds per program"})
+                             metadata={"flag": "--timeout", "above": 0, "help": "most CPU seconds per program"})
     memory_mb: int = default("execution", "memory_mb")
     max_output_kb: int = default("execution", "max_output_kb")
     max_processes: int = default("execution", "max_processes")

@@ -13,6 +13,7 @@ Sampling), flattened into flags.
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import json
 import types
@@ -152,6 +153,8 @@ def arguments(cls, defaults=None) -> list[tuple[tuple[str, ...], dict]]:
             options["action"] = "store_true"
         else:
             options.update(_parser_type(hint))
+            if "above" in f.metadata or "at_least" in f.metadata:
+                options["type"] = bounded(hint, f.metadata.get("above"), f.metadata.get("at_least"))
             if default is not MISSING:
                 options["default"] = default
             elif flag.startswith("-"):
@@ -179,6 +182,21 @@ def _unoptional(hint):
         rest = [a for a in typing.get_args(hint) if a is not type(None)]
         return rest[0] if len(rest) == 1 else hint
     return hint
+
+
+def bounded(kind: type, above=None, at_least=None):
+    """An argparse type for a number field with a bound (its metadata ``above`` or ``at_least``),
+    so that a flag out of range stops at once, naming the flag, instead of deep in the job."""
+    def parse(text: str):
+        value = kind(text)
+        if above is not None and not value > above:
+            raise argparse.ArgumentTypeError(f"must be above {above}, got {text}")
+        if at_least is not None and not value >= at_least:
+            raise argparse.ArgumentTypeError(f"must be at least {at_least}, got {text}")
+        return value
+
+    parse.__name__ = kind.__name__            # argparse's "invalid int value" for what is not a number
+    return parse
 
 
 def _parser_type(hint) -> dict:

@@ -72,8 +72,9 @@ class Evaluate(Job):
     prompts: str | None = reads(default=None, help="codet-jsonl: JSON Lines of {task_id, prompt} naming each prompt's task")
     data: str | None = reads(default=None, help="local benchmark file (default: the Hugging Face hub)")
     truncate: bool = setting(False, help="cut completions at the benchmark's stop sequences")
-    timeout: float | None = setting(None, help="most CPU seconds per program (APPS: per test case)")
-    workers: int = setting(max(1, os.cpu_count() or 1))
+    timeout: float | None = setting(None, help="most CPU seconds per program (APPS: per test case)",
+                                    metadata={"above": 0})
+    workers: int = setting(max(1, os.cpu_count() or 1), metadata={"at_least": 1})
     policy: TimePolicy = setting(TimePolicy())
 
     def run(self):
