@@ -19,7 +19,7 @@ from budget_realloc.jobs.ranking import RankScore
 from budget_realloc.jobs.reports import BudgetFigure, CostTable, PasskTable, RankingFigure
 from budget_realloc.plan import Plan
 from budget_realloc.reporting import draw_ranking_figure
-from conftest import REPO
+from conftest import REPO, shared
 
 
 @pytest.fixture(autouse=True)
@@ -41,17 +41,19 @@ def test_a_jobs_inputs_are_its_input_fields_files_once_each():
     assert job.outputs() == {"pdf": "f.pdf", "png": "f.png"}
 
 
-def test_every_job_the_plans_build_survives_its_json():
+@pytest.mark.parametrize("name", ["offline", "config", "released"])
+def test_every_job_the_plans_build_survives_its_json(name):
     """A job read back from the JSON a rule passes is the job the plan built, for every kind the
     shipped configs build."""
+    if name == "released":
+        shared("generations/wizardcoder_python_humaneval")      # it has no counts to fall back to
+    current = plan(name)
     built = 0
-    for name in ("offline", "config", "released"):
-        current = plan(name)
-        for kind, cls in KINDS.items():
-            for job in _examples(current, kind, cls):
-                assert from_json(job.to_json()) == job, kind
-                built += 1
-    assert built > 25
+    for kind, cls in KINDS.items():
+        for job in _examples(current, kind, cls):
+            assert from_json(job.to_json()) == job, kind
+            built += 1
+    assert built > 15
 
 
 def _examples(current, kind, cls):
