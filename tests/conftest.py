@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -39,6 +40,20 @@ def tiny_model(tmp_path_factory, tokenizer_dir) -> Path:
     out = tmp_path_factory.mktemp("models") / "tiny-s"
     build_model(REPO / "resources" / "models" / "tiny-s.json", tokenizer_dir, out, seed=0, name="tiny-s")
     return out
+
+
+def cli(capsys, *argv) -> SimpleNamespace:
+    """``budget-realloc ARGV`` in this process, as its console script runs it (a subprocess would
+    spend seconds importing what this one has): its exit status, stdout and stderr."""
+    from budget_realloc.cli import main
+
+    try:
+        main([str(a) for a in argv])
+        returncode = 0
+    except SystemExit as exit:
+        returncode = exit.code
+    captured = capsys.readouterr()
+    return SimpleNamespace(returncode=returncode, stdout=captured.out, stderr=captured.err)
 
 
 def snakemake_released(workdir: Path, *args) -> subprocess.CompletedProcess:

@@ -201,3 +201,28 @@ def test_figures_charge_the_cost_model_the_config_names():
     measured = Plan(validate_config(measured_config))
     assert BudgetCurves.of(measured, figure.benchmark, figure.family).costs == \
         {m: f"results/{figure.benchmark}/{m}/measured_costs.json" for m in figure.models}
+
+
+def file_model_config(tmp_path, n, per_problem: int = 3) -> dict:
+    """MiniEval's first 2 problems and one model whose samples come from a file holding
+    ``per_problem`` samples of each, run under ``n``."""
+    samples = tmp_path / "samples.jsonl"
+    samples.write_text("".join(f'{{"task_id": "MiniEval/{t}", "completion": "    return {i}\\n"}}\n'
+                               for t in range(2) for i in range(per_problem)))
+    return {"models": {"elsewhere": {"architecture": str(REPO / "resources" / "models" / "tiny-s.json"),
+                                     "samples": {"mini": {"format": "samples-jsonl", "files": str(samples)}}}},
+            "families": {"one": ["elsewhere"]},
+            "benchmarks": {"mini": {"kind": "humaneval", "path": str(REPO / "resources" / "benchmarks" / "minieval.jsonl"),
+                                    "limit": 2, "max_new_tokens": 32, "n": {"elsewhere": n}}}}
+
+
+def test_n_of_a_file_model_may_be_left_to_the_files(tmp_path):
+    assert Plan(validate_config(file_model_config(tmp_path, None))).sampling("mini", "elsewhere")[0] == 3
+    assert Plan(validate_config(file_model_config(tmp_path, 2))).sampling("mini", "elsewhere")[0] == 2
+
+
+def test_a_null_n_for_a_model_sampled_here_names_the_key():
+    cfg = config("offline")
+    cfg["benchmarks"]["minieval"]["n"]["tiny-s"] = None
+    with pytest.raises(ConfigError, match=r"benchmarks\.minieval\.n\.tiny-s: null takes what sample files hold"):
+        Plan(validate_config(cfg))

@@ -6,8 +6,6 @@ from __future__ import annotations
 import gzip
 import json
 from fractions import Fraction
-import subprocess
-import sys
 
 import numpy as np
 import pandas as pd
@@ -19,7 +17,7 @@ from budget_realloc.execution.evaluate import evaluate
 from budget_realloc.execution.job import Limits, TimePolicy
 from budget_realloc.generation.sample_files import Sample, read_counts, read_samples, samples_frame
 from budget_realloc.metrics.curves import pass_at_k_table
-from conftest import REPO
+from conftest import REPO, cli
 
 MINIEVAL = REPO / "resources" / "benchmarks" / "minieval.jsonl"
 PROBLEMS = load_problems("humaneval", str(MINIEVAL))[:2]          # MiniEval/0 (add), MiniEval/1 (is_even)
@@ -102,15 +100,12 @@ def test_pass_at_k_keeps_each_problems_own_n():
     assert table["n"].iloc[0] == 2 and table["n_max"].iloc[0] == 4
 
 
-def import_run(tmp_path, fmt, files, *extra):
+def import_run(tmp_path, capsys, fmt, files, *extra):
     problems = tmp_path / "problems.parquet"
     if not problems.exists():
         pd.DataFrame([p.to_row() for p in PROBLEMS]).to_parquet(problems)
     out = tmp_path / "generations.parquet"
-    run = subprocess.run([sys.executable, "-m", "budget_realloc", "import", "--problems", str(problems), "--n", "100",
-                          "--format", fmt, *extra, "--out", str(out), *map(str, files)],
-                         capture_output=True, text=True, cwd=REPO)
-    return run, out
+    return cli(capsys, "import", "--problems", problems, "--format", fmt, *extra, "--out", out, *files), out
 
 
 BAD_INPUTS = [
@@ -132,27 +127,19 @@ BAD_INPUTS = [
 
 
 @pytest.mark.parametrize("fmt,name,content,message", BAD_INPUTS)
-def test_bad_input_stops_with_one_line_and_writes_nothing(tmp_path, fmt, name, content, message):
-    run, out = import_run(tmp_path, fmt, [write(tmp_path / name, content)])
+def test_bad_input_stops_with_one_line_and_writes_nothing(tmp_path, capsys, fmt, name, content, message):
+    run, out = import_run(tmp_path, capsys, fmt, [write(tmp_path / name, content)])
     assert run.returncode == 2, run.stderr
     assert message in run.stderr and "Traceback" not in run.stderr
     assert len(run.stderr.strip().splitlines()) == 1
     assert not out.exists() and not list(tmp_path.glob(".generations*"))
 
 
-def test_a_truncated_gzip_file_is_named(tmp_path):
+def test_a_truncated_gzip_file_is_named(tmp_path, capsys):
     whole = gzip.compress(json.dumps([{"number": 0, "pass": 0, "answer": "x" * 5000}]).encode())
-    run, out = import_run(tmp_path, "code-cascading", [write(tmp_path / "7B_p10_l0.json.gz", whole[: len(whole) // 2])])
+    run, out = import_run(tmp_path, capsys, "code-cascading", [write(tmp_path / "7B_p10_l0.json.gz", whole[: len(whole) // 2])])
     assert run.returncode == 2 and "7B_p10_l0.json.gz: truncated or corrupt gzip file" in run.stderr
     assert "Traceback" not in run.stderr and not out.exists()
-
-
-def test_evaluate_names_a_file_that_is_not_utf8(tmp_path):
-    samples = write(tmp_path / "samples.jsonl", b'{"task_id": "MiniEval/0", "completion": "\xff"}\n')
-    run = subprocess.run([sys.executable, "-m", "budget_realloc", "evaluate", "--benchmark", "humaneval", "--data",
-                          str(MINIEVAL), "--samples", str(samples), "--out", str(tmp_path / "v.jsonl")],
-                         capture_output=True, text=True, cwd=REPO)
-    assert run.returncode == 2 and "samples.jsonl:1: not UTF-8 text" in run.stderr and "Traceback" not in run.stderr
 
 
 @pytest.mark.parametrize("content,message", [
@@ -189,7 +176,7 @@ def test_a_limited_benchmark_leaves_out_the_samples_of_its_other_problems(tmp_pa
             read_samples(fmt, [str(path)], PROBLEMS)
 
 
-def test_counts_of_a_limited_benchmark_are_cut_to_its_problems(tmp_path):
+def test_counts_of_a_limited_benchmark_are_cut_to_its_problems(tmp_path, capsys):
     """pass-at-k as the pass_at_k rule runs it on a counts CSV of the whole benchmark while the
     benchmark has a limit: only the first problems are counted; without --subset the others are
     refused."""
@@ -198,9 +185,8 @@ def test_counts_of_a_limited_benchmark_are_cut_to_its_problems(tmp_path):
     counts = write(tmp_path / "counts.csv", "task_id,n,c\nMiniEval/0,4,1\nMiniEval/1,4,4\nMiniEval/2,4,0\n")
 
     def pass_at_k(*flags):
-        return subprocess.run([sys.executable, "-m", "budget_realloc", "pass-at-k", "--sampled", str(counts),
-                               "--problems", str(problems), *flags, "--out", str(tmp_path / "p.csv"),
-                               "--counts-out", str(tmp_path / "c.csv")], capture_output=True, text=True, cwd=REPO)
+        return cli(capsys, "pass-at-k", "--sampled", counts, "--problems", problems, *flags,
+                   "--out", tmp_path / "p.csv", "--counts-out", tmp_path / "c.csv")
 
     assert pass_at_k("--subset").returncode == 0
     assert pd.read_csv(tmp_path / "c.csv")["task_id"].tolist() == ["MiniEval/0", "MiniEval/1"]
@@ -208,3 +194,17 @@ def test_counts_of_a_limited_benchmark_are_cut_to_its_problems(tmp_path):
     assert table.loc[1, "pass_at_k"] == pytest.approx(float((Fraction(1, 4) + 1) / 2))
     refused = pass_at_k()
     assert refused.returncode == 2 and "counts.csv:4: unknown task id 'MiniEval/2'" in refused.stderr
+
+
+def test_an_n_larger_than_the_files_hold_stops_naming_both(tmp_path, capsys):
+    samples = write(tmp_path / "samples.jsonl", "".join(
+        json.dumps({"task_id": f"MiniEval/{t}", "completion": f"    return {i}\n"}) + "\n" for t in range(2)
+        for i in range(10)))
+    run, out = import_run(tmp_path, capsys, "samples-jsonl", [samples], "--n", "20",
+                          "--n-key", "benchmarks.humaneval.n.mine")
+    assert run.returncode == 2 and not out.exists()
+    assert "benchmarks.humaneval.n.mine is 20, but the files hold at most 10 samples per problem" in run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1
+    run, out = import_run(tmp_path, capsys, "samples-jsonl", [samples])        # no n: what they hold
+    assert run.returncode == 0, run.stderr
+    assert pd.read_parquet(out).groupby("task_id").size().tolist() == [10, 10]

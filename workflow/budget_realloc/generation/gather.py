@@ -16,15 +16,17 @@ COLUMNS = ["task_id", "sample_id", "completion", "n_prompt_tokens", "n_new_token
 
 
 def import_generations(*, problems_path: str, out: str, fmt: str, files: list[str], n: int,
-                       truncate: bool = False, prompts: str | None = None, subset: bool = False) -> pd.DataFrame:
+                       truncate: bool = False, prompts: str | None = None, subset: bool = False,
+                       n_key: str = "n") -> pd.DataFrame:
     """The first ``n`` samples per problem of a run made elsewhere, read from files in format
     ``fmt``, as one generations file (execution takes it shard by shard); ``subset``: the
-    benchmark is limited to its first problems, and the files' other problems are left out."""
+    benchmark is limited to its first problems, and the files' other problems are left out.
+    ``n_key``: the setting ``n`` came from, named if the files hold fewer."""
     from .sample_files import read_samples, samples_frame
 
     problems = read_problems(problems_path)
     frame = samples_frame(read_samples(fmt, files, problems, prompts, subset), problems, n, truncate,
-                          where=", ".join(files[:3]) + (", ..." if len(files) > 3 else ""))[COLUMNS]
+                          where=", ".join(files[:3]) + (", ..." if len(files) > 3 else ""), n_key=n_key)[COLUMNS]
     write_parquet(frame, out, metadata={"imported": files, "format": fmt, "n": n, "truncate": truncate})
     return frame
 

@@ -259,12 +259,13 @@ def read_samples(fmt: str, paths: list[str], problems: list[Problem], prompts: s
 
 # --------------------------------------------------------------------------- the generation columns
 def samples_frame(samples: list[Sample], problems: list[Problem], n: int | None, truncate: bool = False,
-                  where: str = "the sample files"):
+                  where: str = "the sample files", n_key: str = "n"):
     """The first ``n`` samples of each problem (file order; all of them if ``n`` is None) in the
     columns of generated samples.
 
     A problem with fewer samples keeps what it has (its own n); one with none is an error, as is
-    a sample of a task the benchmark does not have (caught by the readers).
+    an ``n`` (the setting ``n_key``) larger than any problem holds, and a sample of a task the
+    benchmark does not have (caught by the readers).
     """
     import pandas as pd
 
@@ -275,6 +276,10 @@ def samples_frame(samples: list[Sample], problems: list[Problem], n: int | None,
     if missing:
         raise InputError(f"{where}: no samples for {len(missing)} of {len(problems)} tasks "
                          f"({', '.join(missing[:5])}{', ...' if len(missing) > 5 else ''})")
+    held = max((len(by_task[p.task_id]) for p in problems), default=0)
+    if n is not None and held < n:
+        raise InputError(f"{where}: {n_key} is {n}, but the files hold at most {held} samples per problem "
+                         f"(state {held}, or null to take what they hold)")
     rows = []
     for problem in problems:
         for sample_id, sample in enumerate(by_task[problem.task_id][:n]):

@@ -76,12 +76,13 @@ class ImportRun(Job):
     problems: str = reads()
     files: tuple[str, ...] = reads(flag="files")
     out: str = writes()
-    n: int = setting(help="samples per problem: the first n in file order")
     format: str = setting()
+    n: int | None = setting(None, help="samples per problem: the first n in file order (default: what the files hold)")
     truncate: bool = setting(False, help="cut completions at the benchmark's stop sequences")
     prompts: str | None = reads(default=None, help="codet-jsonl: JSON Lines of {task_id, prompt} naming each prompt's task")
     subset: bool = setting(False, help="the benchmark is limited to its first problems: samples of the others "
                                        "are left out, not refused")
+    n_key: str = setting("n", help="where n was set (a config key), named if the files hold fewer")
 
     @classmethod
     def of(cls, plan, benchmark: str, model: str, decoding: str):
@@ -89,13 +90,15 @@ class ImportRun(Job):
         return cls(problems=layout.PROBLEMS.format(benchmark=benchmark), files=tuple(source.read(decoding)),
                    prompts=source.prompts, n=plan.sampling(benchmark, model, decoding)[0], format=source.format,
                    truncate=source.truncate, subset=bool(plan.benchmark(benchmark).limit),
+                   n_key=f"benchmarks.{benchmark}.n.{model}" if decoding == "sampled" else "n (greedy)",
                    out=layout.GENERATIONS.format(benchmark=benchmark, model=model, decoding=decoding))
 
     def run(self):
         from ..generation.gather import import_generations
 
         frame = import_generations(problems_path=self.problems, out=self.out, fmt=self.format, files=list(self.files),
-                                   n=self.n, truncate=self.truncate, prompts=self.prompts, subset=self.subset)
+                                   n=self.n, truncate=self.truncate, prompts=self.prompts, subset=self.subset,
+                                   n_key=self.n_key)
         return f"{len(frame)} samples of {frame['task_id'].nunique()} tasks -> {self.out}"
 
 

@@ -12,13 +12,15 @@ published named.  Only light modules are imported: the Snakefile re-reads this o
 from __future__ import annotations
 
 import math
+from collections import Counter
 from functools import cached_property
 from pathlib import Path
 
 from .. import layout
-from ..benchmarks import count_problems
+from ..benchmarks import count_problems, load_problems
 from ..config import ConfigError, benchmark_references
 from ..generation.backend import Sampling
+from ..generation.sample_files import counts_records, read_samples
 from ..seeds import derive_seed
 from .outputs import Outputs
 from .sources import counts_rows, published, sample_source, test_files
@@ -36,6 +38,7 @@ class Plan(Outputs):
         self.dropped: dict[str, str] = {}           # optional benchmark -> why it was left out
         self.sources: dict[tuple[str, str], SampleSource] = {}   # (benchmark, model) made elsewhere
         self._benchmarks: dict[str, Benchmark] = {}
+        self._held: dict[tuple[str, str], int] = {}    # (benchmark, model) -> samples its files hold
         for name, entry in config["benchmarks"].items():
             self._add_benchmark(name, entry)
         used = {self.resolve(ref) for _, ref in benchmark_references(config)}
@@ -56,6 +59,10 @@ class Plan(Outputs):
     def _add_benchmark(self, name: str, entry: dict) -> None:
         sources = {m: sample_source(m, name, self.models[m].samples.get(name))
                    for m in entry["n"] if self.models[m].made_elsewhere}
+        unstated = [m for m, n in entry["n"].items() if n is None and m not in sources]
+        if unstated:
+            raise ConfigError(f"config: benchmarks.{name}.n.{unstated[0]}: null takes what sample files hold, but "
+                              f"{unstated[0]} is sampled here: give its n")
         self.sources.update({(name, m): s for m, s in sources.items()})
         if "path" not in entry:
             self._benchmarks[name] = Benchmark.of(name, entry, None)
@@ -149,13 +156,34 @@ class Plan(Outputs):
 
     def sampling(self, benchmark: str, model: str, decoding: str = "sampled") -> tuple[int, Sampling]:
         """(n, how tokens are drawn) of one generation run (greedy: n = 1, T = 0).  For samples
-        made elsewhere n is the most taken per problem (the first n in file order)."""
+        made elsewhere n is the most taken per problem (the first n in file order; with n: null
+        in the config, what the files hold)."""
         bench = self.benchmark(benchmark)
         values = {"temperature": bench.temperature, "top_p": bench.top_p, "max_new_tokens": bench.max_new_tokens}
         values.update(self.models[model].sampling)
         if decoding == "greedy":
             return 1, Sampling(temperature=0.0, top_p=1.0, max_new_tokens=values["max_new_tokens"])
-        return bench.n[model], Sampling(**values)
+        return bench.n[model] or self._held_samples(benchmark, model), Sampling(**values)
+
+    def _held_samples(self, benchmark: str, model: str) -> int:
+        """The most samples any problem has in a run's files (its n where the config says null),
+        read once."""
+        if (benchmark, model) not in self._held:
+            bench, source = self.benchmark(benchmark), self.source(benchmark, model)
+            if source.counts:
+                held = max(int(record["n"]) for _, record in counts_records(source.files[0], model))
+            elif bench.path is None:
+                raise ConfigError(f"config: benchmarks.{benchmark}.n.{model}: null reads the sample files, which "
+                                  f"needs the benchmark's own file (path) to read them against: give n instead")
+            else:
+                problems = load_problems(bench.kind, bench.path, difficulty=bench.difficulty, limit=bench.limit)
+                samples = read_samples(source.format, list(source.files), problems, source.prompts, bool(bench.limit))
+                held = max(Counter(s.task_id for s in samples).values(), default=0)
+                if not held:
+                    raise ConfigError(f"config: models.{model}.samples.{benchmark}.files: no samples of its "
+                                      f"problems in {', '.join(source.files[:3])}")
+            self._held[(benchmark, model)] = held
+        return self._held[(benchmark, model)]
 
     def tests_of(self, benchmark: str, model: str) -> TestFiles | None:
         return test_files(model, benchmark, self.models[model].samples.get(benchmark))
