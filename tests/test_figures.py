@@ -79,7 +79,10 @@ def paper_fed_figure(tmp_path, figure: str):
         table.to_csv(pass_at_k[model], index=False)
     budget = tmp_path / "budget.csv"                    # the family's budget curves, as the metrics stage writes them
     budget_curves(tables, model_costs, log2_budget_grid(0, 8, 4)).to_csv(budget, index=False)
-    job = dataclasses.replace(job, pass_at_k=pass_at_k, budget=str(budget), extrapolated={},
+    cost_files = {m: str(tmp_path / f"{m}.costs.json") for m in job.models}
+    for model, path in cost_files.items():
+        model_costs[model].write(path)
+    job = dataclasses.replace(job, pass_at_k=pass_at_k, budget=str(budget), extrapolated={}, costs=cost_files,
                               pdf=str(tmp_path / "f.pdf"), png=str(tmp_path / "f.png"))
     return draw_budget_figure(job), job, plan
 
@@ -160,13 +163,39 @@ def test_an_all_zero_run_reads_as_zero(tmp_path):
 
     zero = pd.DataFrame({"decoding": ["sampled"] * 4 + ["greedy"], "k": [1, 2, 3, 4, 1], "pass_at_k": 0.0,
                          "ci_low": 0.0, "ci_high": 0.0, "n": [4] * 4 + [1], "problems": 12})
-    fig = budget_figure(tables={"a": zero}, budget=budget_curves({"a": zero}, {"a": Costs(flops=1.0)}, np.array([1.0])),
-                        labels={"a": "A"}, title="t", pdf=str(tmp_path / "z.pdf"), png=str(tmp_path / "z.png"))
+    costs = {"a": Costs(flops=1.0)}
+    fig = budget_figure(tables={"a": zero}, budget=budget_curves({"a": zero}, costs, np.array([1.0])),
+                        labels={"a": "A"}, title="t", pdf=str(tmp_path / "z.pdf"), png=str(tmp_path / "z.png"),
+                        costs=costs)
     low, high = fig.axes[0].get_ylim()
     assert low < 0 < high and high >= 5                     # the zero line sits above the axis, not on it
     texts = [t.get_text() for ax in fig.axes for t in ax.texts]
-    assert "every score is 0" in texts and any("wall-time not measured" in t for t in texts)
+    assert "every score is 0" in texts
     assert (tmp_path / "z.png").stat().st_size > 10_000
+
+
+def test_only_the_axes_with_costs_are_drawn_and_the_others_are_named(tmp_path):
+    from budget_realloc.figures import budget_figure
+
+    def table(values):
+        return pd.DataFrame({"decoding": "sampled", "k": np.arange(1, 5), "pass_at_k": values, "ci_low": values,
+                             "ci_high": values, "n": 8, "problems": 10})
+
+    tables = {"a": table([0.1, 0.2, 0.3, 0.4]), "b": table([0.3, 0.4, 0.5, 0.6])}
+    for costs, drawn, note in [
+            ({"a": Costs(flops=1.0, seconds=1.0), "b": Costs(flops=2.0)},
+             ["(a) k", "(b) normalised FLOPs"], "no time panel: no time cost for B"),
+            ({"a": Costs(), "b": Costs()}, ["(a) k"], "no flops panel: no flops cost for A, B"),
+            ({"a": Costs(flops=1.0, seconds=2.0), "b": Costs(flops=2.0, seconds=3.0)},
+             ["(a) k", "(b) normalised FLOPs", "(c) normalised time (device-seconds)"], None)]:
+        fig = budget_figure(tables=tables, budget=budget_curves(tables, costs, np.array([1.0, 2.0])),
+                            labels={"a": "A", "b": "B"}, title="t", pdf=str(tmp_path / "f.pdf"),
+                            png=str(tmp_path / "f.png"), costs=costs)
+        shown = [ax for ax in fig.axes if ax.get_visible()]
+        assert [ax.get_xlabel() for ax in shown] == drawn
+        assert all(artists(ax, "run:").keys() == {"a", "b"} for ax in shown)     # no panel is drawn empty
+        title = fig._suptitle.get_text()
+        assert (note in title) if note else ("panel" not in title), title
 
 
 def test_shipped_paper_numbers_are_the_transcribed_tables():

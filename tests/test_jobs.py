@@ -83,7 +83,7 @@ def test_budget_figures_name_their_runs_curves_and_the_papers_points():
     assert fig2.budget == "results/humaneval/budget-codellama.csv"
     assert fig2.paper["codellama-70b"] == {"benchmark": "humaneval", "model": "Code Llama 70B",
                                            "table1_row": "Code Llama 70B"}
-    assert set(fig2.inputs()) == {"pass_at_k", "budget", "extrapolated"}
+    assert set(fig2.inputs()) == {"pass_at_k", "budget", "extrapolated", "costs"}
     fig10 = BudgetFigure.of(paper, "fig10")
     assert fig10.paper["llama3-8b"]["table1_row"] == "Code Llama 7B"    # footnote 3: 7B's cost stands in
 

@@ -26,7 +26,8 @@ def draw_budget_figure(job):
     tables = _tables({m: job.pass_at_k[m] for m in job.models})
     return budget_figure(tables=tables, budget=pd.read_csv(job.budget), labels=job.labels, title=job.title,
                          notes=list(job.notes), pdf=job.pdf, png=job.png, paper=published(job.paper),
-                         extrapolated=_tables(job.extrapolated))
+                         extrapolated=_tables(job.extrapolated),
+                         costs={m: Costs.read(path) for m, path in job.costs.items()})
 
 
 def published(names: dict[str, dict]) -> dict[str, dict]:

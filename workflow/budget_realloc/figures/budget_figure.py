@@ -1,5 +1,7 @@
 """Figures 2-6 and 10-11: (a) pass@k vs k, (b) pass_flops@f, (c) pass_time@t.
 
+An axis no cost was given for (a model without FLOPs or time) is left out, and a line under the
+title says which and for which models.
 Each model is drawn at the budgets where its k-th sample is paid for (budget = k x its
 normalised cost per sample, as the family's budget curves charge it: budget-<family>.csv),
 which is exactly where pass_flops@f and pass_time@t change value; the three panels are one
@@ -25,31 +27,44 @@ from ..costs.efficiency import CENTRAL
 from ..metrics.curves import greedy_row, sampled_rows
 from .style import BAND_ALPHA, GREEDY_MARKER, PAPER_MARKER, colours, log2_axis, percent_ylim, save, setup
 
-PANELS = (("samples", "(a) k", "pass@k (%)"),
-          ("flops", "(b) normalised FLOPs", "pass_flops@f (%)"),
-          ("time", "(c) normalised time (device-seconds)", "pass_time@t (%)"))
+PANELS = (("samples", "k", "pass@k (%)"),
+          ("flops", "normalised FLOPs", "pass_flops@f (%)"),
+          ("time", "normalised time (device-seconds)", "pass_time@t (%)"))
 
 
-def panels(budget: pd.DataFrame) -> list[tuple[str, str, str]]:
-    """The paper's three panels, then one per extra axis of the family's budget curves: modelled
-    time on an accelerator, dollars — both in units of the family's cheapest model."""
+def panels(budget: pd.DataFrame, models: list[str], costs: dict[str, Costs] | None = None,
+           labels: dict[str, str] | None = None) -> tuple[list[tuple[str, str, str]], list[str]]:
+    """The panels to draw and a note for each of the paper's axes left out.
+
+    pass@k always; FLOPs and time where the family's budget curves have them (they leave out an
+    axis some model has no cost for: ``costs`` says which, for the note); then one per extra
+    axis of the curves: modelled time on an accelerator, dollars — both in units of the
+    family's cheapest model.  Panels are lettered in the order drawn.
+    """
     from ..costs.accelerators import accelerators
 
-    extra = [t for t in dict.fromkeys(budget["budget_type"]) if t not in BUDGET_TYPES]
-    out = list(PANELS)
-    for budget_type in extra:
-        letter = "abcdefghij"[len(out)]
+    present = set(budget["budget_type"])
+    shown, notes = [PANELS[0]], []
+    for panel in PANELS[1:]:
+        if panel[0] in present:
+            shown.append(panel)
+            continue
+        lacking = [m for m in models if costs is None or m not in costs or costs[m].of(panel[0]) is None]
+        named = ", ".join((labels or {}).get(m, m) for m in lacking) if lacking else "a model of the family"
+        notes.append(f"no {panel[0]} panel: no {panel[0]} cost for {named}")
+    for budget_type in [t for t in dict.fromkeys(budget["budget_type"]) if t not in BUDGET_TYPES]:
         if budget_type == "usd":
-            out.append((budget_type, f"({letter}) normalised dollars", "pass_usd@d (%)"))
+            shown.append((budget_type, "normalised dollars", "pass_usd@d (%)"))
         else:
             label = accelerators()[budget_type.split("@", 1)[1]]["label"]
-            out.append((budget_type, f"({letter}) normalised time, {label} (roofline, calibrated)", "pass_time@t (%)"))
-    return out
+            shown.append((budget_type, f"normalised time, {label} (roofline, calibrated)", "pass_time@t (%)"))
+    lettered = [(t, f"({'abcdefghij'[i]}) {xlabel}", ylabel) for i, (t, xlabel, ylabel) in enumerate(shown)]
+    return lettered, notes
 
 
 def budget_figure(*, tables: dict[str, pd.DataFrame], budget: pd.DataFrame, labels: dict[str, str],
                   title: str, pdf: str, png: str, paper: dict[str, dict] | None = None, notes: list[str] = (),
-                  extrapolated: dict[str, pd.DataFrame] | None = None):
+                  extrapolated: dict[str, pd.DataFrame] | None = None, costs: dict[str, Costs] | None = None):
     """Draw, save as PDF and PNG, and return the (closed) figure.
 
     ``tables``: model -> pass_at_k table (metrics.curves); ``budget``: the family's budget curves
@@ -61,6 +76,7 @@ def budget_figure(*, tables: dict[str, pd.DataFrame], budget: pd.DataFrame, labe
     metrics.extrapolation table; the Beta-Binomial's pass@k beyond n/2 is drawn dotted with its
     band, apart from the measured curve.  Past its last sample a model's curve continues dashed
     at pass@(n/2): the lower bound a budget it cannot spend still guarantees (censored).
+    ``costs``: model -> its costs, to name the models an axis left out has no cost for.
     """
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
@@ -70,18 +86,13 @@ def budget_figure(*, tables: dict[str, pd.DataFrame], budget: pd.DataFrame, labe
     paper = paper or {}
     models = list(tables)
     colour = colours(models)
-    shown = panels(budget)
+    shown, missing = panels(budget, models, costs, labels)
     rows = (len(shown) + 2) // 3
     fig, axes = plt.subplots(rows, 3, figsize=(15, 4.4 * rows), squeeze=False)
     for ax in axes.flat[len(shown):]:
         ax.set_visible(False)
     for ax, (budget_type, xlabel, ylabel) in zip(axes.flat, shown):
         unit, paper_unit = _unit_costs(budget_type, models, budget, paper)
-        if unit is None:
-            ax.text(0.5, 0.5, "wall-time not measured\n(no profile on the configured device)",
-                    ha="center", va="center", transform=ax.transAxes)
-            ax.set_xlabel(xlabel)
-            continue
         drawn = [value for model in models
                  for value in _draw_model(ax, model, tables[model], unit[model], colour[model], labels[model])]
         ranges = _cost_ranges(budget_type, models, budget)
@@ -122,7 +133,7 @@ def budget_figure(*, tables: dict[str, pd.DataFrame], budget: pd.DataFrame, labe
     if paper:
         handles.append(Line2D([], [], ls="none", marker="o", markerfacecolor="none", markeredgecolor="gray",
                               markeredgewidth=1.4, label="published (Hassid et al.)"))
-    notes = list(notes) + [f"{labels[m]}: {int(t['n'].iloc[0])} to {int(t['n_max'].iloc[0])} samples per problem, "
+    notes = list(notes) + missing + [f"{labels[m]}: {int(t['n'].iloc[0])} to {int(t['n_max'].iloc[0])} samples per problem, "
                            f"so k stops at {int(t['n'].iloc[0]) // 2}" for m, t in tables.items()
                            if "n_max" in t and (t["decoding"] == "sampled").any()
                            and int(t["n_max"].iloc[0]) > int(t["n"].iloc[0])]
@@ -138,14 +149,12 @@ def _unit_costs(budget_type: str, models: list[str], budget: pd.DataFrame, paper
     """Cost of one sample per model on this panel's x axis, for the run and for the paper.
 
     The paper's normalised costs are renormalised to the cheapest model the paper ran among
-    those shown, as the run's are to the cheapest shown: one unit on both.  (None, {}) where
-    the family's budget curves have no axis of this type.
+    those shown, as the run's are to the cheapest shown: one unit on both.  Only axes the
+    family's budget curves have are drawn (:func:`panels`).
     """
     if budget_type == "samples":
         return {m: 1.0 for m in models}, {m: 1.0 for m in paper}
     rows = budget[(budget["budget_type"] == budget_type) & (budget["scenario"] == CENTRAL)]
-    if rows.empty:
-        return None, {}
     unit = rows.groupby("model")["cost_per_sample"].first().to_dict()
     if budget_type not in BUDGET_TYPES:
         return unit, {}

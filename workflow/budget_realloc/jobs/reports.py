@@ -24,6 +24,7 @@ class BudgetFigure(Job):
     pdf: str = writes()
     png: str = writes()
     extrapolated: dict = reads(default_factory=dict)
+    costs: dict = reads(default_factory=dict, help="model -> its costs JSON: which models an axis left out lacks")
     paper: dict = setting({}, help="model -> {benchmark, model, table1_row}: the paper's points overlaid")
     notes: tuple[str, ...] = setting(())
 
@@ -45,6 +46,7 @@ class BudgetFigure(Job):
                    pass_at_k={m: layout.PASS_AT_K.format(benchmark=benchmark, model=m) for m in models},
                    extrapolated={m: layout.EXTRAPOLATED.format(benchmark=benchmark, model=m) for m in models},
                    budget=layout.BUDGET.format(benchmark=benchmark, family=spec.family),
+                   costs={m: plan.cost_file(benchmark, m) for m in models},
                    paper={m: {"benchmark": paper_benchmark, "model": plan.model(m).paper,
                               "table1_row": plan.model(m).paper_cost_name}
                           for m in models if paper_benchmark and plan.model(m).paper},
