@@ -3,6 +3,7 @@ and one run of config/released.yaml for the tests that read its results."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -77,6 +78,24 @@ def released_workdir(tmp_path_factory, name: str) -> Path:
     workdir.mkdir()
     (workdir / "resources").symlink_to(REPO / "resources")
     return workdir
+
+
+def samples_of_known_worth(benchmark_file: str | Path, out: Path, correct: list[int], n: int) -> Path:
+    """A samples-jsonl file of ``n`` samples for each of the benchmark's first ``len(correct)``
+    problems, ``correct[i]`` of them its reference solution and the rest failing, interleaved:
+    a model made elsewhere whose pass counts are known before anything runs, so that an
+    end-to-end check compares real, non-zero results."""
+    from budget_realloc.benchmarks.records import read_local
+
+    spread = [*range(0, n, 2), *range(1, n, 2)]          # the passing ones: even places first, then odd
+    lines = []
+    for record, right in zip(read_local(benchmark_file), correct):
+        passing = set(spread[:right])
+        for i in range(n):
+            lines.append(json.dumps({"task_id": record["task_id"], "completion": record["canonical_solution"]
+                                     if i in passing else "    raise NotImplementedError\n"}) + "\n")
+    out.write_text("".join(lines))
+    return out
 
 
 # the fixtures that run config/released.yaml: a test that uses one is in the `released` tier

@@ -8,6 +8,7 @@ import statistics
 
 import pytest
 
+from budget_realloc.errors import InputError
 from budget_realloc.ranking.generated_tests import (DEFAULT_LIMIT, TestBlock, problem_tests, read_codet_tests,
                                                      read_wizardcoder_tests)
 from conftest import shared
@@ -78,7 +79,7 @@ def test_junk_never_raises_and_leaves_empty_blocks():
     assert [block.unparseable for block in tests.blocks] == [0, 0, 0, 1, 1, 1, 1, 0]
     assert [block.unusable for block in tests.blocks] == [0, 0, 0, 1, 1, 1, 1, 1]
     assert tests.empty_blocks == len(junk) and tests.unparseable_blocks == 4
-    with pytest.raises(ValueError, match="not a Python name"):
+    with pytest.raises(InputError, match="not a Python name"):
         problem_tests([], "not a name")
 
 
@@ -99,8 +100,11 @@ def test_codet_continuations_get_their_first_assert_back(tmp_path):
     assert tests.blocks == (TestBlock((0, 1), 0, 0), TestBlock((), 1, 1), TestBlock((), 2, 2),
                             TestBlock((2, 3), 0, 0))
     write_jsonl([{"prompt": "something else", "samples": []}], tmp_path / "other.jsonl")
-    with pytest.raises(ValueError, match="other.jsonl line 1: its prompt is not in"):
+    with pytest.raises(InputError, match="other.jsonl line 1: its prompt is not in"):
         read_codet_tests(tmp_path / "other.jsonl", tmp_path / "prompts.jsonl")
+    (tmp_path / "broken.jsonl").write_text('{"prompt": "x", "samp\n')
+    with pytest.raises(InputError, match="broken.jsonl:1"):
+        read_codet_tests(tmp_path / "broken.jsonl", tmp_path / "prompts.jsonl")
 
 
 def test_wizardcoder_blocks_follow_file_then_record_order(tmp_path):
@@ -113,8 +117,14 @@ def test_wizardcoder_blocks_follow_file_then_record_order(tmp_path):
     tests = read_wizardcoder_tests([tmp_path / "a.json.gz", tmp_path / "b.json"], records)
     assert tests["H/0"].tests == ("assert f(0) == 0", "assert f(2) == 2")
     assert tests["H/1"].tests == ("assert g(1) == 1",)
-    with pytest.raises(ValueError, match=r"problem numbers \[1\] beyond the 1 problems"):
+    with pytest.raises(InputError, match=r"problem numbers \[1\] beyond the 1 problems"):
         read_wizardcoder_tests([tmp_path / "a.json.gz"], records[:1])
+    (tmp_path / "c.json").write_text('[{"number": "one", "answer": "assert f(0) == 0"}]')
+    with pytest.raises(InputError, match=r"c.json: item 0: needs 'answer' and a whole 'number'"):
+        read_wizardcoder_tests([tmp_path / "c.json"], records)
+    (tmp_path / "d.json").write_text('[{"number": 0, "answer": "assert')
+    with pytest.raises(InputError, match=r"d.json:1:\d+: not valid JSON"):
+        read_wizardcoder_tests([tmp_path / "d.json"], records)
 
 
 def humaneval_records():

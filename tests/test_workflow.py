@@ -10,6 +10,8 @@ import signal
 import subprocess
 import sys
 import time
+from fractions import Fraction
+from math import comb
 from pathlib import Path
 
 import numpy as np
@@ -17,25 +19,36 @@ import pandas as pd
 import pytest
 import yaml
 
-from conftest import REPO
+from conftest import REPO, samples_of_known_worth
 
 pytestmark = pytest.mark.workflow
+
+
+# the random tiny models solve nothing; "known" is a model made elsewhere whose samples are the
+# reference solution on KNOWN_CORRECT of its KNOWN_N samples of each problem, so that the end-to-end
+# checks compare real, non-zero results
+KNOWN_N, KNOWN_CORRECT = 4, [4, 2, 1, 0]
 
 
 def small_config(tmp: Path) -> dict:
     resources = REPO / "resources"
     minieval = str(resources / "benchmarks" / "minieval.jsonl")
+    known = samples_of_known_worth(minieval, tmp / "known.jsonl", KNOWN_CORRECT, KNOWN_N)
     return {
         "device": "cpu",
         "tokenizer": {"vocab_size": 1024, "corpus_bytes": 300_000},
         "models": {
             "tiny-s": {"build": str(resources / "models" / "tiny-s.json"), "label": "tiny-S"},
             "tiny-m": {"build": str(resources / "models" / "tiny-m.json"), "label": "tiny-M"},
+            "known": {"architecture": str(resources / "models" / "tiny-l.json"), "label": "known",
+                      "costs": {"seconds_per_sample": 1.0, "source": "a stand-in"},
+                      "samples": {"mini": {"format": "samples-jsonl", "files": str(known)}}},
             "verifier": {"build": str(resources / "models" / "tiny-verifier.json")},
         },
-        "families": {"tiny": ["tiny-s", "tiny-m"]},
+        "families": {"tiny": ["tiny-s", "tiny-m", "known"]},
         "benchmarks": {"mini": {"kind": "humaneval", "label": "MiniEval", "path": minieval, "limit": 4,
-                                "shard_size": 2, "max_new_tokens": 12, "n": {"tiny-s": 4, "tiny-m": 2}}},
+                                "shard_size": 2, "max_new_tokens": 12,
+                                "n": {"tiny-s": 4, "tiny-m": 2, "known": None}}},   # known: what its file holds
         "generation": {"threads": 1},
         "execution": {"threads": 1, "timeout_s": 5},
         "costs": {"walltime_samples": 8, "walltime_new_tokens": 8, "walltime_batch_sizes": [4, 8],
@@ -90,6 +103,21 @@ def test_every_target_is_built(built):
     assert "best_policy" in crossover and crossover["best_policy"].notna().any()
     costs = pd.read_csv(results / "tables" / "table1.csv")
     assert costs["FLOPs (norm.)"].iloc[0] == 1 and costs["FLOPs (norm.)"].iloc[1] > 1
+
+
+def test_a_model_of_known_worth_scores_what_it_is_worth(built):
+    """pass@k of "known" is the unbiased estimator on its known counts, computed here in exact
+    fractions; its band is a real interval around it; the family's curves and crossover carry it."""
+    table = pd.read_csv(built / "results" / "mini" / "known" / "pass_at_k.csv").set_index("k")
+    for k in range(1, KNOWN_N + 1):
+        exact = sum(1 - Fraction(comb(KNOWN_N - c, k), comb(KNOWN_N, k)) for c in KNOWN_CORRECT) / len(KNOWN_CORRECT)
+        assert table.loc[k, "pass_at_k"] == pytest.approx(float(exact), abs=1e-12), k
+    assert table.loc[1, "pass_at_k"] == pytest.approx(7 / 16)
+    assert ((table["ci_low"] < table["pass_at_k"]) & (table["pass_at_k"] < table["ci_high"])).any()
+    budget = pd.read_csv(built / "results" / "mini" / "budget-tiny.csv")
+    assert (budget.loc[budget["model"] == "known", "score"] > 0).any()
+    crossover = pd.read_csv(built / "results" / "tables" / "crossover.csv")
+    assert (crossover["best"] == "known").any()         # the only model that solves anything
 
 
 def test_a_second_run_has_nothing_to_do(built):

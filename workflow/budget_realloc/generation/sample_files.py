@@ -80,7 +80,7 @@ def _document(path: Path, kind: type, expected: str):
     return document
 
 
-def _array_items(path: Path, expected: str, label: str, kind: type, item: str):
+def array_items(path: Path, expected: str, label: str, kind: type, item: str):
     """(index, where, item) for each item of a file holding one JSON array; every item must be a
     ``kind`` (``item`` says what it should be)."""
     for index, value in enumerate(_document(path, list, expected)):
@@ -170,7 +170,7 @@ def read_paper_json(path: Path, tasks: TaskIds, **_) -> list[Sample]:
 
 def read_bigcode_json(path: Path, tasks: TaskIds, **_) -> list[Sample]:
     out = []
-    for index, where, programs in _array_items(path, "a JSON list (one list of programs per problem)", "problem",
+    for index, where, programs in array_items(path, "a JSON list (one list of programs per problem)", "problem",
                                                list, "a list of programs"):
         task_id = tasks.at(index, where)
         out += [Sample(task_id, _string(p, f"{where}, sample {i}", "program"), f"{where}, sample {i}",
@@ -197,7 +197,7 @@ def read_codet_jsonl(path: Path, tasks: TaskIds, prompts: dict[str, str] | None 
 
 def read_code_cascading(path: Path, tasks: TaskIds, **_) -> list[Sample]:
     out = []
-    for _, where, record in _array_items(path, "a JSON array of samples", "item", dict, "an object"):
+    for _, where, record in array_items(path, "a JSON array of samples", "item", dict, "an object"):
         for field in ("number", "answer"):
             if field not in record:
                 raise InputError(f"{where}: missing field {field!r}")

@@ -28,6 +28,8 @@ from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 
+from ..errors import InputError, UserError
+
 # CodeT's main.py takes the first ``--test_case_limit`` = 5 usable test cases of each generated
 # test sample; the cascade's released code keeps the first 2 or 4 lines of each block.
 DEFAULT_LIMIT = 5
@@ -126,7 +128,7 @@ def parse_block(text, entry_point: str, limit: int = DEFAULT_LIMIT) -> tuple[lis
 def problem_tests(texts: Iterable, entry_point: str, limit: int = DEFAULT_LIMIT) -> ProblemTests:
     """A problem's generated test blocks, in generation order, as :class:`ProblemTests`."""
     if not entry_point.isidentifier():
-        raise ValueError(f"entry point {entry_point!r} is not a Python name")
+        raise InputError(f"entry point {entry_point!r} is not a Python name")
     tests: dict[str, int] = {}
     inputs: dict[str, int] = {}
     test_inputs, blocks = [], []
@@ -149,14 +151,18 @@ def read_wizardcoder_tests(paths: Sequence[str | Path], records: Sequence[Mappin
     """The cascade data's test files (JSON arrays, maybe gzipped, of {"number", "answer"}):
     blocks in file order, then record order.  ``records`` are the HumanEval problems in order
     ("number" indexes them); each gives task_id and entry_point."""
+    from ..generation.sample_files import array_items
+
     texts: dict[int, list] = {}
     for path in map(Path, paths):
-        with _open_text(path) as handle:
-            for row in json.load(handle):
-                texts.setdefault(int(row["number"]), []).append(row["answer"])
+        for _, where, row in array_items(path, "a JSON array of {number, answer}", "item", dict, "an object"):
+            if "answer" not in row or not str(row.get("number", "")).strip().isdigit():
+                raise InputError(f"{where}: needs 'answer' and a whole 'number', got {sorted(row)}")
+            texts.setdefault(int(row["number"]), []).append(row["answer"])
     unknown = sorted(set(texts) - set(range(len(records))))
     if unknown:
-        raise ValueError(f"test files name problem numbers {unknown[:5]} beyond the {len(records)} problems given")
+        raise InputError(f"{', '.join(map(str, paths))}: test files name problem numbers {unknown[:5]} beyond "
+                         f"the {len(records)} problems given")
     return {records[number]["task_id"]: problem_tests(blocks, records[number]["entry_point"], limit)
             for number, blocks in sorted(texts.items())}
 
@@ -166,17 +172,23 @@ def read_codet_tests(test_case_path: str | Path, prompts_path: str | Path,
     """CodeT's generated test cases (JSON lines {"prompt", "samples"}).  Each prompt ends in
     ``assert `` so a sample is a run of asserts missing its first keyword; the prompts file
     (task_id, prompt, entry_point) maps each line to its task."""
-    with _open_text(Path(prompts_path)) as handle:
-        tasks = {row["prompt"]: row for row in map(json.loads, filter(str.strip, handle))}
+    from ..benchmarks.records import json_lines
+    from ..generation.sample_files import read_text
+
+    tasks = {}
+    for number, row in json_lines(read_text(prompts_path).splitlines(), prompts_path):
+        if not all(isinstance(row.get(field), str) for field in ("prompt", "task_id", "entry_point")):
+            raise InputError(f"{prompts_path}:{number}: needs 'prompt', 'task_id' and 'entry_point' strings")
+        tasks[row["prompt"]] = row
     out = {}
-    with _open_text(Path(test_case_path)) as handle:
-        for number, line in enumerate(filter(str.strip, handle), 1):
-            row = json.loads(line)
-            task = tasks.get(row["prompt"])
-            if task is None:
-                raise ValueError(f"{test_case_path} line {number}: its prompt is not in {prompts_path}")
-            out[task["task_id"]] = problem_tests(
-                ("assert " + s if isinstance(s, str) else s for s in row["samples"]), task["entry_point"], limit)
+    for number, row in json_lines(read_text(test_case_path).splitlines(), test_case_path):
+        task = tasks.get(row.get("prompt"))
+        if task is None:
+            raise InputError(f"{test_case_path} line {number}: its prompt is not in {prompts_path}")
+        if not isinstance(row.get("samples"), list):
+            raise InputError(f"{test_case_path} line {number}: field 'samples' must be a list")
+        out[task["task_id"]] = problem_tests(
+            ("assert " + s if isinstance(s, str) else s for s in row["samples"]), task["entry_point"], limit)
     return out
 
 
@@ -219,7 +231,7 @@ def write_tests(*, fmt: str, files: Sequence[str], prompts: str | None, records_
         texts = [s for row in map(json.loads, filter(str.strip, _open_text(Path(files[0])))) for s in row["samples"]]
         block, block_source = float(np.mean([len(t) for t in texts])) / CHARS_PER_TOKEN, "characters / CHARS_PER_TOKEN"
     else:
-        raise ValueError(f"unknown generated-tests format {fmt!r} (one of {', '.join(TEST_FORMATS)})")
+        raise UserError(f"unknown generated-tests format {fmt!r} (one of {', '.join(TEST_FORMATS)})")
     generations = read_parquet(generations_path)
     if generations["n_new_tokens"].notna().all():
         program, program_source = float(generations["n_new_tokens"].mean()), "the samples' token counts"
