@@ -331,3 +331,11 @@ def test_a_counts_only_model_gets_no_visible_rows_and_the_family_no_visible_clas
     mine = table[(table["scope"] == "s") & table["policy"].isin(["first-pass", "first-pass-visible"])]
     pivot = mine.pivot_table(index=["constraint", "budget"], columns="policy", values="accuracy")
     np.testing.assert_allclose(pivot["first-pass"], pivot["first-pass-visible"])
+
+
+def test_more_folds_than_problems_names_the_setting():
+    from budget_realloc.errors import UserError
+    from budget_realloc.policies.choose import fold_views
+
+    with pytest.raises(UserError, match=r"policies\.folds: .* \(3\), got 5"):
+        fold_views(3, 5, [0])

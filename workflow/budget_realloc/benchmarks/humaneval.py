@@ -49,5 +49,5 @@ def entry_point(problem: Problem) -> str:
     ends them with."""
     found = re.search(r"check\((\w+)\)\s*$", problem.tests)
     if not found:
-        raise ValueError(f"{problem.task_id}: its tests do not end by checking a function")
+        raise RecordError(f"{problem.task_id}: its tests do not end by checking a function")
     return found.group(1)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import UserError
 from ..metrics.grid import affordable
 from .classes import PolicyClass
 
@@ -45,7 +46,7 @@ class Views:
 def fold_views(problems: int, folds: int, seeds) -> Views:
     seeds = list(seeds)
     if not 2 <= folds <= problems:
-        raise ValueError(f"held-out choice needs 2 <= folds <= problems ({problems}), got {folds}")
+        raise UserError(f"policies.folds: held-out choice needs 2 <= folds <= problems ({problems}), got {folds}")
     if not seeds:
         raise ValueError("held-out choice needs at least one seed")
     columns = [np.full(problems, 1.0 / problems)]
