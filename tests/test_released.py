@@ -23,7 +23,8 @@ import pytest
 import yaml
 
 from budget_realloc.metrics import pass_at_k
-from conftest import REPO, SHARED_DATA, WITHOUT_SELECTION, released_workdir, shared, snakemake_released
+from conftest import (REPO, SHARED_DATA, UNCHECKED, WITHOUT_SELECTION, released_config, released_workdir, shared,
+                      snakemake_released)
 
 WIZARD = SHARED_DATA / "generations" / "wizardcoder_python_humaneval"
 SIZES = ("7b", "13b", "34b")
@@ -70,8 +71,7 @@ def test_every_released_target_is_built_and_nothing_is_left(released):
     assert large["cost_low"] < large["cost_central"] < large["cost_high"] and large["scenarios"] > 2
     assert (results / "tables" / "calibration.csv").exists()
     table2 = pd.read_csv(results / "tables" / "table2.csv").set_index("model")
-    assert set(table2.index) == {"WizardCoder-Python 7B", "WizardCoder-Python 13B", "WizardCoder-Python 34B",
-                                 "CodeGen-Mono 16B"}
+    assert set(table2.index) == {"WizardCoder-Python 7B", "WizardCoder-Python 13B", "WizardCoder-Python 34B"}
     again = snakemake_released(released, "-n", *WITHOUT_SELECTION)
     assert again.returncode == 0 and "Nothing to be done" in again.stdout + again.stderr
 
@@ -90,7 +90,9 @@ def test_the_shipped_counts_are_a_regeneration(released):
     """Equal problem by problem, but for samples whose verdict hangs on this machine's speed:
     a count may move by at most the number of its problem's samples near their time limit."""
     key = ["model", "decoding", "task_id"]
-    shipped = pd.read_csv(REPO / "resources" / "released" / "humaneval-counts.csv").set_index(key)
+    shipped = pd.read_csv(REPO / "resources" / "released" / "humaneval-counts.csv")
+    assert set(shipped["model"]) - set(released_config()["models"]) == UNCHECKED      # the run leaves them out
+    shipped = shipped[~shipped["model"].isin(UNCHECKED)].set_index(key)
     regenerated = pd.read_csv(released / "results" / "humaneval" / "counts.csv").set_index(key)
     assert shipped.index.equals(regenerated.index) and (shipped["n"] == regenerated["n"]).all()
     moved = (shipped["c"] - regenerated["c"]).abs()
