@@ -12,6 +12,7 @@ import os
 import socket
 import threading
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -44,6 +45,14 @@ def host_file(tmp_path):
     path.write_text("intact")
     path.chmod(0o644)
     return path
+
+
+@pytest.fixture()
+def tmp_mark():
+    """A path in the host's /tmp, its own for each test, that a program may try to create."""
+    path = Path(f"/tmp/budget-realloc-was-here-{uuid.uuid4().hex}")
+    yield path
+    path.unlink(missing_ok=True)
 
 
 @pytest.fixture()
@@ -92,7 +101,7 @@ CORPUS = {
     "1 GB to stdout": "import sys\nchunk = 'x' * (1 << 20)\nfor _ in range(1024):\n    sys.stdout.write(chunk)\n",
     "delete a host file": "import os\nos.remove({host!r})\n",
     "write a host file": "open({host!r}, 'w').write('owned')\n",
-    "write into /tmp": "open('/tmp/budget-realloc-was-here', 'w').write('x')\n",
+    "write into /tmp": "open({tmp_mark!r}, 'w').write('x')\n",
     "socket to 127.0.0.1": "import socket\ns = socket.create_connection(('127.0.0.1', {port}), timeout=0.5)\ns.sendall(b'hi')\n",
     "os._exit(0) before the asserts": "import os\nos._exit(0)\n",
     "sys.exit(0) before the asserts": "import sys\nsys.exit(0)\n",
@@ -128,10 +137,10 @@ def skip_unless_isolated(executor, name: str) -> None:
 
 
 @pytest.mark.parametrize("name", list(CORPUS))
-def test_adversarial_program(executor, host_file, listener, name):
+def test_adversarial_program(executor, host_file, tmp_mark, listener, name):
     skip_unless_isolated(executor, name)
     port, accepted = listener
-    evil = CORPUS[name].format(host=str(host_file), port=port)
+    evil = CORPUS[name].format(host=str(host_file), port=port, tmp_mark=str(tmp_mark))
     job = Job("assert", WRONG + evil, TESTS, limits=LIMITS)
     began = time.monotonic()
     verdict = executor.run_one(job)
@@ -142,7 +151,7 @@ def test_adversarial_program(executor, host_file, listener, name):
     if uid is not None:
         assert processes_of(uid) == [], f"{name}: processes left behind"
     assert host_file.read_text() == "intact"
-    assert not Path("/tmp/budget-realloc-was-here").exists(), f"{name}: wrote into the host's /tmp"
+    assert not tmp_mark.exists(), f"{name}: wrote into the host's /tmp"
     assert not accepted, f"{name}: reached the host's loopback"
     assert executor.run_one(GOOD).passed, f"{name}: the next program was judged wrongly"
 
