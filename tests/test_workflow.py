@@ -40,7 +40,7 @@ def small_config(tmp: Path) -> dict:
         "models": {
             "tiny-s": {"build": str(resources / "models" / "tiny-s.json"), "label": "tiny-S"},
             "tiny-m": {"build": str(resources / "models" / "tiny-m.json"), "label": "tiny-M"},
-            "known": {"architecture": str(resources / "models" / "tiny-l.json"), "label": "known",
+            "known": {"architecture": str(resources / "models" / "tiny-s.json"), "label": "known",
                       "costs": {"seconds_per_sample": 1.0, "source": "a stand-in"},
                       "samples": {"mini": {"format": "samples-jsonl", "files": str(known)}}},
             "verifier": {"build": str(resources / "models" / "tiny-verifier.json")},
