@@ -38,7 +38,7 @@ import yaml
 
 from budget_realloc.config import load_yaml, validate_config
 from budget_realloc.plan import Plan
-from conftest import REPO, SHARED_DATA
+from conftest import REPO, SHARED_DATA, samples_of_known_worth
 from slurm_cluster import SlurmCluster, cannot_run
 
 pytestmark = pytest.mark.slurm
@@ -100,17 +100,39 @@ def kept(benchmarks: list) -> list:
     return [b for b in benchmarks if always_list(b)[0] in KEPT_BENCHMARKS]
 
 
+# The random tiny models solve nothing, so beside them runs "known", samples made elsewhere of
+# known worth (conftest.samples_of_known_worth): KNOWN_CORRECT of KNOWN_N samples of each problem
+# are its reference solution, so that "equal to a local run" compares real, non-zero results
+KNOWN_N, KNOWN_CORRECT = 8, [8, 3, 0, 5, 1, 7, 2, 0, 6, 4, 8, 1, 0, 3, 5, 2, 7, 1]
+KNOWN_SAMPLES = "known.jsonl"          # in the run directory
+
+
+def known_benchmark() -> tuple[str, Path]:
+    """The benchmark of KEPT_BENCHMARKS the plan keeps (HumanEval where ../shared has it, else
+    its fallback MiniEval) and its file, which "known" is run on."""
+    humaneval = SHARED_DATA / "HumanEval.jsonl.gz"
+    return ("humaneval", humaneval) if humaneval.is_file() else \
+        ("minieval", REPO / "resources" / "benchmarks" / "minieval.jsonl")
+
+
 def cluster_config() -> dict:
     """The offline default on KEPT_BENCHMARKS, without its released samples (the models read
-    from files, and what only they use)."""
+    from files, and what only they use), with "known" in the tiny family."""
     config = load_yaml(REPO / "config" / "offline.yaml")
     released = {m for m, spec in config["models"].items() if "samples" in spec}
     config["models"] = {m: spec for m, spec in config["models"].items() if m not in released}
     config["families"] = {f: members for f, members in config["families"].items() if not set(members) & released}
     config["benchmarks"] = {b: spec for b, spec in config["benchmarks"].items()
                             if not set(spec["n"]) & released and b in KEPT_BENCHMARKS}
+    benchmark, _ = known_benchmark()
+    config["models"]["known"] = {"architecture": "resources/models/tiny-s.json", "label": "known",
+                                 "costs": {"seconds_per_sample": 1.0, "source": "a stand-in"},
+                                 "samples": {benchmark: {"format": "samples-jsonl", "files": KNOWN_SAMPLES}}}
+    config["families"]["tiny"].append("known")
+    config["benchmarks"][benchmark]["n"]["known"] = None            # what its file holds
     config["figures"] = {f: spec for f, spec in config["figures"].items()
                          if spec["family"] in config["families"] and kept([spec["benchmark"]])}
+    config["policies"]["families"] = [f for f in config["policies"]["families"] if f in config["families"]]
     ranking = config["ranking"]
     ranking["benchmarks"] = kept(ranking["benchmarks"])
     ranking["verifier"]["benchmarks"] = kept(ranking["verifier"]["benchmarks"]) or ranking["benchmarks"]
@@ -123,13 +145,14 @@ def cluster_config() -> dict:
 
 def run_directory(root: Path, name: str) -> Path:
     """A directory where the config's relative paths resolve: config.yaml (cluster_config),
-    resources/ (a copy, so that one file can be broken) and ../shared/data."""
+    resources/ (a copy, so that one file can be broken), ../shared/data and known's samples."""
     if SHARED_DATA.exists() and not (root / "shared").exists():
         (root / "shared").symlink_to(SHARED_DATA.parent)
     path = root / name
     path.mkdir()
     (path / "config.yaml").write_text(yaml.safe_dump(cluster_config()))
     shutil.copytree(REPO / "resources", path / "resources")
+    samples_of_known_worth(known_benchmark()[1], path / KNOWN_SAMPLES, KNOWN_CORRECT, KNOWN_N)
     return path
 
 
@@ -243,7 +266,7 @@ def test_every_target_is_built(sittings, cluster):
     assert again.wait() == 0 and "Nothing to be done" in again.output, again.output[-3000:]
 
 
-LOCAL_MODELS = ("tiny-s", "tiny-gqa-s")     # the smallest of each family: the most samples
+LOCAL_MODELS = ("tiny-s", "tiny-gqa-s", "known")     # the smallest of each family (the most samples), and known
 
 
 @pytest.fixture(scope="module")
@@ -262,6 +285,8 @@ def test_metrics_equal_a_local_run(sittings, local):
     slurm = sittings["path"]
     csvs = sorted(f.relative_to(local) for f in (local / "results").rglob("pass_at_k.csv"))
     assert len(csvs) == len([run for run in plan(local).runs() if run[1] in LOCAL_MODELS]) > 0
+    known = pd.read_csv(local / "results" / known_benchmark()[0] / "known" / "pass_at_k.csv")
+    assert (known["pass_at_k"] > 0).all() and (known["ci_low"] < known["ci_high"]).any()     # a real comparison
     for csv in csvs:
         assert (slurm / csv).read_bytes() == (local / csv).read_bytes(), csv
     for stage in ("generations", "executions"):

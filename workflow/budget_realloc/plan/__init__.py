@@ -50,6 +50,9 @@ class Plan(Outputs):
                 raise ConfigError(f"config: benchmarks.{name}.limit: every run of {name} reads per-problem counts "
                                   "and the benchmark's file is not here, so its first problems cannot be told "
                                   "(drop limit, or give the file as path)")
+        for name, bench in self._benchmarks.items():      # n: null, read now (paths are relative to here)
+            for model in [m for m, n in bench.n.items() if n is None]:
+                self._held_samples(name, model)
         if config["cost_model"] in ("measured", "idealized", "calibrated"):
             counted = [f"{r.model} on {r.benchmark}" for r in self.runs() if r.counts]
             if counted:
