@@ -148,5 +148,6 @@ def test_the_submodules_of_a_heavy_library_a_program_names_are_loaded_before_it_
 
     program = "import sys\nassert 'scipy.stats' in sys.modules\nfrom scipy.stats import beta\n" + ADD
     assert heavy_imports(program) == ("scipy", "scipy.stats")
+    assert heavy_imports("import numpy.f2py.__main__\nfrom torch._C import x\n") == ("numpy", "numpy.f2py", "torch")
     with Executor(workers=1) as fresh:
         assert fresh.run([Job("assert", program, TESTS, limits=LIMITS)])[0].status == "passed"

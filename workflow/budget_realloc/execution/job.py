@@ -33,8 +33,11 @@ _IMPORT = re.compile(r"^\s*(?:import\s+([\w.]+(?:\s*,\s*[\w.]+)*)|from\s+([\w.]+
 
 
 def heavy_library(module: str) -> str | None:
-    """The allow-listed library ``module`` is, or is a submodule of; None if none."""
+    """The allow-listed library ``module`` is, or is a public submodule of; None if none (a
+    private or ``__main__`` module, whose import may run a command line, is never loaded)."""
     parts = module.split(".")
+    if any(part.startswith("_") for part in parts):
+        return None
     return next((".".join(parts[:i]) for i in range(1, len(parts) + 1) if ".".join(parts[:i]) in HEAVY_MODULES),
                 None)
 
