@@ -151,3 +151,13 @@ def test_the_submodules_of_a_heavy_library_a_program_names_are_loaded_before_it_
     assert heavy_imports("import numpy.f2py.__main__\nfrom torch._C import x\n") == ("numpy", "numpy.f2py", "torch")
     with Executor(workers=1) as fresh:
         assert fresh.run([Job("assert", program, TESTS, limits=LIMITS)])[0].status == "passed"
+
+
+def test_a_job_too_big_to_send_ahead_waits_for_the_pipe_and_is_judged():
+    """A job whose message could fill the pipe is sent only when nothing is in flight (so the
+    coordinator and the worker never wait on each other); it and the jobs around it are judged."""
+    big = ADD + "# " + "x" * (100 << 10) + "\n"
+    jobs = [Job("assert", ADD + f"# {i}\n", TESTS, limits=LIMITS) for i in range(2)] + \
+        [Job("assert", big, TESTS, limits=LIMITS), Job("assert", ADD.replace("+", "-"), TESTS, limits=LIMITS)]
+    with Executor(workers=1) as fresh:
+        assert [v.status for v in fresh.run(jobs)] == ["passed", "passed", "passed", "failed"]
