@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import threading
+
 import pytest
 
 from budget_realloc.execution.executor import Executor
@@ -86,3 +90,74 @@ def test_stdout_comparison_rules(actual, expected, match):
 ])
 def test_value_comparison_rules(value, expected, match):
     assert value_matches(value, expected) is match
+
+
+def _worker_pids() -> list[int]:
+    """The fork servers this test process started (children running the forkserver module)."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/stat") as stat, open(f"/proc/{entry}/cmdline", "rb") as cmdline:
+                parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+                if parent == os.getpid() and b"budget_realloc.execution.forkserver" in cmdline.read():
+                    pids.append(int(entry))
+        except (OSError, ValueError):
+            continue
+    return pids
+
+
+def test_jobs_sent_ahead_of_a_worker_that_dies_are_run_by_its_replacement():
+    """Jobs are sent to a worker before the verdict it is working on comes back.  When it dies,
+    the job it held is lost (an error), and the one queued behind it gets its own verdict from
+    the worker that replaces it — neither lost nor given the dead job's verdict."""
+    sleeper = Job("assert", "import time\ntime.sleep(30)\n", "", limits=LIMITS)
+    good = [Job("assert", ADD + f"# {i}\n", TESTS, limits=LIMITS) for i in range(3)]
+    with Executor(workers=1) as fresh:
+        killer = threading.Timer(1.0, lambda: [os.kill(pid, signal.SIGKILL) for pid in _worker_pids()])
+        killer.start()
+        try:
+            verdicts = fresh.run([sleeper, *good])
+        finally:
+            killer.cancel()
+    assert (verdicts[0].status, verdicts[0].error_type) == ("error", "SandboxLost")
+    assert [v.status for v in verdicts[1:]] == ["passed"] * 3
+
+
+def test_heavy_programs_are_served_lightest_library_first():
+    """One worker serves the programs that import heavy libraries, in the allow-list's order
+    (cheapest to hold first), whatever their order in the run; their verdicts come back in the
+    run's order."""
+    from budget_realloc.execution.executor import _Lanes
+
+    jobs = [Job("assert", f"import {module}\n" + ADD + f"# {i}\n", TESTS, limits=LIMITS)
+            for i, module in enumerate(["torch", "numpy", "pandas", "numpy"])] + \
+        [Job("assert", ADD, TESTS, limits=LIMITS)]
+    lanes = _Lanes([(job, job.to_message()) for job in jobs])
+    assert [lanes.take("heavy") for _ in range(5)] == [1, 3, 2, 0, None]
+    assert lanes.take("light") == 4
+    with Executor(workers=2) as fresh:
+        assert [v.status for v in fresh.run(jobs[1:])] == ["passed"] * 4
+
+
+def test_the_submodules_of_a_heavy_library_a_program_names_are_loaded_before_it_runs():
+    """``from scipy.stats import beta`` costs a quarter of a second of imports on its own: the
+    worker loads the submodule too, not only ``scipy``, so whether the program is charged for it
+    does not depend on which programs that worker served before."""
+    pytest.importorskip("scipy")
+    from budget_realloc.execution.job import heavy_imports
+
+    program = "import sys\nassert 'scipy.stats' in sys.modules\nfrom scipy.stats import beta\n" + ADD
+    assert heavy_imports(program) == ("scipy", "scipy.stats")
+    assert heavy_imports("import numpy.f2py.__main__\nfrom torch._C import x\n") == ("numpy", "numpy.f2py", "torch")
+    with Executor(workers=1) as fresh:
+        assert fresh.run([Job("assert", program, TESTS, limits=LIMITS)])[0].status == "passed"
+
+
+def test_a_job_too_big_to_send_ahead_waits_for_the_pipe_and_is_judged():
+    """A job whose message could fill the pipe is sent only when nothing is in flight (so the
+    coordinator and the worker never wait on each other); it and the jobs around it are judged."""
+    big = ADD + "# " + "x" * (100 << 10) + "\n"
+    jobs = [Job("assert", ADD + f"# {i}\n", TESTS, limits=LIMITS) for i in range(2)] + \
+        [Job("assert", big, TESTS, limits=LIMITS), Job("assert", ADD.replace("+", "-"), TESTS, limits=LIMITS)]
+    with Executor(workers=1) as fresh:
+        assert [v.status for v in fresh.run(jobs)] == ["passed", "passed", "passed", "failed"]

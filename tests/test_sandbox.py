@@ -169,3 +169,21 @@ def test_isolation_in_force_is_reported(executor):
         pytest.skip("not root: no sandbox uid, cgroup or namespaces (docs/execution.md)")
     assert isolation["uid"] is not None and isolation["cgroup"] and isolation["network_isolated"], isolation
     assert isolation["private_tmp"], isolation
+
+
+def test_adversarial_programs_in_one_run_leave_the_programs_queued_behind_them_alone(host_file, listener):
+    """The executor sends each worker its next job before the verdict it is working on comes
+    back: the whole corpus in one run, each attack followed by a correct program, two workers.
+    No attack passes and every correct program does."""
+    port, accepted = listener
+    jobs = []
+    for index, name in enumerate(CORPUS):
+        jobs.append(Job("assert", WRONG + CORPUS[name].format(host=str(host_file), port=port), TESTS, limits=LIMITS))
+        jobs.append(Job("assert", GOOD.program + f"# {index}\n", TESTS, limits=LIMITS))
+    with Executor(workers=2) as executor:
+        verdicts = executor.run(jobs)
+    attacks, goods = verdicts[::2], verdicts[1::2]
+    assert not [name for name, v in zip(CORPUS, attacks) if v.passed], "an attack passed"
+    assert [name for name, v in zip(CORPUS, goods) if not v.passed] == [], "a program after an attack was misjudged"
+    assert host_file.read_text() == "intact"
+    assert not accepted

@@ -30,8 +30,6 @@ from .verdict import Verdict
 # list stays short: measured, a longer one costs more than it saves.
 PRELOAD = ("typing", "re", "math", "collections", "itertools", "functools", "string", "heapq", "bisect",
            "random")
-# Compiled model-written tests kept for the next program of the same problem (they repeat).
-TEST_CACHE_SIZE = 50_000
 
 # Trusted code run once in the server before any fork.  A process's first compile() costs ~3 ms
 # (the parser's one-time set-up); paid here, every child inherits it warm instead of paying it
@@ -72,7 +70,7 @@ def prepare() -> None:
 class Server:
     def __init__(self, sandbox: Sandbox):
         self.sandbox = sandbox
-        self._compiled: dict[tuple[str, str], object] = {}
+        self._compiled: dict[str, tuple[tuple[str, ...], list]] = {}
 
     def run_job(self, job: dict) -> Verdict:
         started = time.monotonic()
@@ -110,22 +108,22 @@ class Server:
                                 job["limits"])
 
     def _probe(self, job: dict, code):
-        tests = [self._compile(text, "exec") for text in job["probe_tests"]]
-        calls = [self._compile(text, "eval") for text in job["probe_calls"]]
+        tests = self._compile_all(job["probe_tests"], "exec")
+        calls = self._compile_all(job["probe_calls"], "eval")
         result = self.sandbox.run(
             lambda channel: harness.run_probe(code, tests, calls, job["probe_timeout_s"], channel), job["limits"])
         judged, held, outputs = judge.judge_probe(result, len(tests), len(calls))
         return judged, held, outputs, result.cpu_seconds
 
-    def _compile(self, text: str, mode: str):
-        """A model-written test or call, compiled once per server (None if it does not compile)."""
-        key = (text, mode)
-        if key not in self._compiled:
-            if len(self._compiled) >= TEST_CACHE_SIZE:
-                self._compiled.clear()
-            code = harness.compile_program(text, mode)
-            self._compiled[key] = None if isinstance(code, dict) else code
-        return self._compiled[key]
+    def _compile_all(self, texts: list[str], mode: str) -> list:
+        """A job's model-written tests (or calls), compiled (None where one does not compile).
+        Only the last job's are kept, for the next program of the same problem (programs come
+        problem by problem): every object the server holds makes each of its forks slower."""
+        texts = tuple(texts)
+        if self._compiled.get(mode, ((),))[0] != texts:
+            codes = [harness.compile_program(text, mode) for text in texts]
+            self._compiled[mode] = texts, [None if isinstance(code, dict) else code for code in codes]
+        return self._compiled[mode][1]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -153,6 +151,7 @@ def main(argv: list[str] | None = None) -> None:
             replies.write(verdict.to_line())
     finally:
         sandbox.close()
+    os._exit(0)      # no interpreter teardown: with heavy libraries loaded it took seconds
 
 
 if __name__ == "__main__":
