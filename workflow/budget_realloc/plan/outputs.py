@@ -51,6 +51,7 @@ class Outputs:
             benchmark = self.resolve(ref)
             if benchmark is None or ranking["generator"] not in self.benchmark(benchmark).n:
                 continue
+            self._need_programs(benchmark, "ranking.benchmarks", "rank")
             out.append(Ranking(benchmark, ranking["generator"], tuple(ranking["rankers"]),
                                verifier["model"] if benchmark in verified else None))
         return out
@@ -71,7 +72,9 @@ class Outputs:
         for ref in selection["benchmarks"]:
             benchmark = self.resolve(ref)
             models = self.family_on(benchmark, selection["family"]) if benchmark else []
-            if not models or self.counts_only(benchmark):
+            if models:
+                self._need_programs(benchmark, "selection.benchmarks", "select among")
+            if not models or self.counts_only(benchmark):     # released counts standing in for samples
                 continue
             untested = [m for m in models if not self.tests_of(benchmark, m)]
             if untested:
@@ -82,6 +85,13 @@ class Outputs:
                                   "generated tests are read for HumanEval-style problems (an entry point)")
             out.append(Selection(benchmark, tuple(models)))
         return out
+
+    def _need_programs(self, benchmark: str, key: str, what: str) -> None:
+        """Ranking and selection read programs; a benchmark known only by counts has none."""
+        bench = self.benchmark(benchmark)
+        if bench.counts_only_kind:
+            raise ConfigError(f"config: {key}: {benchmark} is a {bench.kind} benchmark, known only by per-problem "
+                              f"pass counts: there are no programs to {what} (leave it out there)")
 
     def passk_tables(self) -> dict[str, list[str]]:
         """Tables 2-4 that have at least one benchmark here, with the benchmarks they show."""
