@@ -191,7 +191,7 @@ def _check_references(config: dict) -> None:
     need([costs["accelerator"]], accelerators(), "costs.accelerator", "accelerator")
     need(costs["idealized_accelerators"], accelerators(), "costs.idealized_accelerators", "accelerator")
     for table, spec in config["tables"].items():
-        need(spec["families"], families, f"tables.{table}.families", "family")
+        need(spec.get("families", []), families, f"tables.{table}.families", "family")
     for where, ref in benchmark_references(config):
         need_benchmarks([ref], where)
     ranking = config.get("ranking")

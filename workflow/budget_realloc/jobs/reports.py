@@ -208,3 +208,25 @@ class Crossover(Job):
         from ..reporting import write_crossover
 
         write_crossover(self)
+
+
+@dataclass(frozen=True)
+class FamilyVerdicts(Job):
+    KIND = "families"
+    HELP = "Per family and budget type: does the paper's claim hold, fail, or stay undetermined (families.csv)."
+
+    pairs: tuple[str, ...] = reads(help="each family's pairs-<family>.csv")
+    families: tuple[tuple[str, str, str], ...] = setting(help="(benchmark, its title, family) of each")
+    out: str = writes()
+
+    @classmethod
+    def of(cls, plan):
+        chosen = plan.verdict_families()
+        return cls(pairs=tuple(layout.PAIRS.format(benchmark=b, family=f) for b, f in chosen),
+                   families=tuple((b, plan.benchmark_title(b), f) for b, f in chosen), out=layout.FAMILIES)
+
+    def run(self):
+        from ..metrics.verdicts import write_family_verdicts
+
+        table = write_family_verdicts(dict(zip(self.pairs, self.families)), self.out)
+        return table[["benchmark", "family", "budget_type", "verdict"]].to_string()

@@ -28,8 +28,17 @@ class Outputs:
         return next(f for f in self.budget_figures() if f.figure == name)
 
     def budget_curves(self) -> list[tuple[str, str]]:
-        """(benchmark, family) pairs whose budget curves some figure needs."""
-        return sorted({(f.benchmark, f.family) for f in self.budget_figures()})
+        """(benchmark, family) pairs whose budget curves some figure or the families table needs."""
+        return sorted({(f.benchmark, f.family) for f in self.budget_figures()} | set(self.verdict_families()))
+
+    def verdict_families(self) -> list[tuple[str, str]]:
+        """(benchmark, family) pairs of the families table (``tables.families``): every family
+        with two or more models on each of its benchmarks."""
+        spec = self.config["tables"].get("families")
+        if not spec:
+            return []
+        benchmarks = [b for b in (self.resolve(r) for r in spec["benchmarks"]) if b]
+        return [(b, f) for b in benchmarks for f in self.config["families"] if len(self.family_on(b, f)) > 1]
 
     def policy_families(self) -> list[tuple[str, str]]:
         """(benchmark, family) pairs whose policies are tabulated (config ``policies.families``)."""
@@ -130,6 +139,8 @@ class Outputs:
         out += [layout.COUNTS.format(benchmark=b) for b in self.benchmarks if not self.counts_only(b)]
         if self.budget_curves():
             out += [layout.CROSSOVER, layout.CROSSOVER_SUMMARY, layout.CLAIMS, layout.MATCHES]
+        if self.verdict_families():
+            out += [layout.FAMILIES]
         for benchmark, family in self.policy_families():
             out += [layout.POLICIES.format(benchmark=benchmark, family=family)]
             out += [layout.POLICIES_FIGURE.format(benchmark=benchmark, family=family, ext=e) for e in layout.FIGURE_FORMATS]
