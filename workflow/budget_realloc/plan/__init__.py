@@ -88,7 +88,7 @@ class Plan(Outputs):
                                   f"models.{unknown[0]}.training_cutoff")
             cutoffs = {m: self.models[m].training_cutoff for m in entry["n"]}
             after = max(cutoffs.values())
-            why = f"the latest training cutoff of its models ({self.models[max(cutoffs, key=cutoffs.get)].label})"
+            why = f"the latest training cutoff of its models, {self.models[max(cutoffs, key=cutoffs.get)].label}'s"
         return Benchmark.of(name, entry, None, released_after=after, window_source=why)
 
     # ----------------------------------------------------------------- benchmarks
@@ -133,7 +133,7 @@ class Plan(Outputs):
         which of its counted problems it keeps (a difficulty, a release window)."""
         bench, count = self.benchmark(name), self.num_problems(name)
         subset = f"first {count} problems" if bench.limit else f"{count} problems"
-        kept = bench.keep.describe()
+        kept = bench.keep.describe() + (f": {bench.window_source}" if bench.window_source else "")
         return f"{bench.label} ({subset}{', ' + kept if kept else ''})"
 
     def bootstrap(self, name: str) -> dict:
