@@ -208,6 +208,13 @@ class Plan(Outputs):
                 "profiles": profiles}
 
     # ----------------------------------------------------------------- costs
+    def flops_file(self, model: str) -> str:
+        """The FLOPs count a model's costs read: counted once per architecture, under the first
+        model of the config that has it (fine-tunes of one base share their base's count)."""
+        architecture = self.models[model].architecture
+        first = next(m for m, spec in self.models.items() if spec.architecture == architecture)
+        return layout.FLOPS.format(model=first)
+
     def base_cost_file(self, benchmark: str, model: str) -> str:
         """A model's own costs per sample: the profiles' constant (cost_model: paper, idealized
         and calibrated) or what this run's generation spent (measured)."""
