@@ -221,3 +221,4 @@ def test_a_familys_verdict(rows_, verdict):
     assert list(table["verdict"]) == [verdict]
     if verdict == "fails":
         assert table["larger_significant_from"].iloc[0] == 2 and table["holds_up_to"].iloc[0] == 1
+        assert table["larger_significant_at"].iloc[0] == "2: s vs l"

@@ -17,14 +17,15 @@ import pandas as pd
 from .comparisons import claims
 
 VERDICT_COLUMNS = ["benchmark", "problems", "family", "budget_type", "verdict", "holds_up_to", "significant_up_to",
-                   "larger_significant_from", "undetermined_from", "budgets_compared", "fails_at"]
+                   "larger_significant_from", "larger_significant_at", "undetermined_from", "budgets_compared",
+                   "fails_at"]
 
 
-def family_verdicts(pairs: pd.DataFrame) -> pd.DataFrame:
+def family_verdicts(pairs: pd.DataFrame, listed: int = 5) -> pd.DataFrame:
     """One row per budget type of a family's pairs (metrics.comparisons.pairs_table): its verdict
     (module docstring), the budgets up to which the claim holds and holds significantly, the
-    first budget where a larger model leads significantly, and the rest of its "every pair"
-    claim row."""
+    first budget where a larger model leads significantly and the first ``listed`` such leads
+    (budget: smaller vs larger), and the rest of its "every pair" claim row."""
     whole = claims(pairs)
     whole = whole[whole["pair"] == "every pair"]
     rows = []
@@ -35,6 +36,8 @@ def family_verdicts(pairs: pd.DataFrame) -> pd.DataFrame:
         rows.append({"budget_type": claim.budget_type, "verdict": verdict, "holds_up_to": claim.holds_up_to,
                      "significant_up_to": claim.significant_up_to,
                      "larger_significant_from": float(beaten["budget"].min()) if len(beaten) else float("nan"),
+                     "larger_significant_at": "; ".join(f"{r.budget:g}: {r.smaller} vs {r.larger}" for r in
+                                                        beaten.sort_values("budget").head(listed).itertuples()),
                      "undetermined_from": claim.undetermined_from, "budgets_compared": claim.budgets_compared,
                      "fails_at": claim.fails_at})
     return pd.DataFrame(rows, columns=[c for c in VERDICT_COLUMNS if c not in ("benchmark", "problems", "family")])
