@@ -222,3 +222,11 @@ def test_a_familys_verdict(rows_, verdict):
     if verdict == "fails":
         assert table["larger_significant_from"].iloc[0] == 2 and table["holds_up_to"].iloc[0] == 1
         assert table["larger_significant_at"].iloc[0] == "2: s vs l"
+
+
+def test_a_familys_figure_says_its_window_its_problems_and_the_papers_caveats():
+    from budget_realloc.jobs.reports import BudgetFigure
+
+    figure = BudgetFigure.of(Plan(validate_config(released())), "livecodebench-recent-codellama")
+    assert figure.title.startswith("LiveCodeBench (238 problems, released after 2023-09-01); Code Llama 7B")
+    assert figure.notes[-1].startswith("n = 10 samples per problem at T = 0.2, as published: k stops at 5")

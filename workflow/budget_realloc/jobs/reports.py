@@ -41,6 +41,11 @@ class BudgetFigure(Job):
         counted = [m for m in models if plan.run(benchmark, m).counts]
         notes = (f"{', '.join(plan.label(m) for m in counted)}: per-problem pass counts read from "
                  f"{plan.source(benchmark, counted[0]).files[0]} (nothing executed)",) if counted else ()
+        bench = plan.benchmark(benchmark)
+        if bench.counts_only_kind:
+            n = min(bench.n[m] for m in models)
+            notes += (f"n = {n} samples per problem at T = {bench.temperature:g}, as published: k stops at {n // 2}; "
+                      "no time axis (the counts carry no timings or lengths)",)
         return cls(title=title, notes=notes, models=models, labels={m: plan.label(m) for m in models},
                    pass_at_k={m: layout.PASS_AT_K.format(benchmark=benchmark, model=m) for m in models},
                    extrapolated={m: layout.EXTRAPOLATED.format(benchmark=benchmark, model=m) for m in models},
