@@ -193,8 +193,15 @@ def test_figures_charge_the_cost_model_the_config_names():
     paper = Plan(validate_config(config("offline")))
     measured_config = config("offline")
     measured_config["cost_model"] = "measured"
+    # LiveCodeBench's Code Llama are per-problem counts, which have no measured time: left out here
+    for key in ("benchmarks.livecodebench", "figures.livecodebench-codellama", "families.codellama",
+                *(f"models.codellama-{size}" for size in ("7b", "13b", "34b"))):
+        section, name = key.split(".", 1)
+        del measured_config[section][name]
+    measured_config["tables"]["families"]["benchmarks"].remove("livecodebench")
+    measured_config["tables"]["table1"]["families"].remove("codellama")
     measured = Plan(validate_config(measured_config))
-    figure = paper.budget_figure("fig2")
+    figure = paper.budget_figure("machinery/fig2")
     assert BudgetCurves.of(paper, figure.benchmark, figure.family).costs == \
         {m: f"results/costs/{m}.costs.json" for m in figure.models}
     assert BudgetCurves.of(measured, figure.benchmark, figure.family).costs == \
