@@ -44,7 +44,7 @@ rule families:
                subcategory="Does the paper's claim hold, per family"),
     params: job=serialised("families")
     log: f"{LOGS}/tables/families.log"
-    conda: "../../envs/plot.yaml"
+    conda: "../../envs/execute.yaml"
     shell: RUN_JOB
 
 
