@@ -94,9 +94,9 @@ def test_our_figures_take_their_own_title_and_say_where_counts_came_from():
         for size in ("7b", "13b", "34b"):
             config["models"][f"wizardcoder-python-{size}"]["samples"]["humaneval-full"]["files"] = "/nonexistent/*"
 
-    released = BudgetFigure.of(plan("offline", without_shared), "released-humaneval")
-    assert released.title.startswith("Released samples, laid out as Figure 2: HumanEval (164 problems); "
-                                      "WizardCoder-Python 7B")
+    released = BudgetFigure.of(plan("offline", without_shared), "fig2")
+    assert released.title.startswith("Figure 2 layout on instruction-tuned Code Llama (WizardCoder-Python), not the "
+                                      "paper's base models: HumanEval (164 problems); WizardCoder-Python 7B")
     assert released.notes == ("WizardCoder-Python 7B, WizardCoder-Python 13B, WizardCoder-Python 34B: per-problem "
                               "pass counts read from resources/released/humaneval-counts.csv (nothing executed)",)
     assert released.paper == {}

@@ -10,6 +10,7 @@ re-reads this on every invocation.
 from __future__ import annotations
 
 import copy
+import datetime
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -28,6 +29,9 @@ KIND_DEFAULTS = {
     "mbpp": {"temperature": 0.8, "max_new_tokens": 256},
     "apps": {"temperature": 0.6, "max_new_tokens": 256, "timeout_s": 4.0,
              "fewshot": "resources/prompts/apps_2shot.json"},
+    # LiveCodeBench's leaderboard: n = 10 at T = 0.2, at most 1200 new tokens (its README and
+    # runner defaults; ../shared/data/SOURCES.md §10)
+    "livecodebench": {"temperature": 0.2, "max_new_tokens": 1200},
 }
 SAMPLING_KEYS = ("temperature", "top_p", "max_new_tokens")
 
@@ -77,7 +81,7 @@ def schema() -> dict:
     sample-file and generated-test formats, generation backends, time units and engines, the
     selectors of a selection study, cascade confidences and what becomes of unfinished
     generations.  Treat it as read-only."""
-    from .benchmarks import KINDS, apps
+    from .benchmarks import COUNTS_ONLY, KINDS, apps
     from .costs import TIME_UNITS
     from .costs.efficiency import ENGINES
     from .generation.backend import BACKENDS
@@ -88,8 +92,8 @@ def schema() -> dict:
     loaded = copy.deepcopy(_defaults_schema())
     top = loaded["properties"]
     benchmark = top["benchmarks"]["additionalProperties"]["properties"]
-    benchmark["kind"]["enum"] = list(KINDS)
-    benchmark["difficulty"]["enum"] = list(apps.SIZES)
+    benchmark["kind"]["enum"] = list(KINDS) + list(COUNTS_ONLY)
+    benchmark["difficulty"]["enum"] = list(dict.fromkeys([*apps.SIZES, *(d for ds in COUNTS_ONLY.values() for d in ds)]))
     benchmark["paper"]["enum"] = paper.benchmark_names()
     source = loaded["$defs"]["sample_source"]["properties"]
     source["format"]["enum"] = list(FORMATS)
@@ -124,7 +128,7 @@ def validate_config(config: dict) -> dict:
     """A checked copy of ``config`` with defaults filled in, or ConfigError naming the key."""
     from jsonschema.exceptions import best_match
 
-    config = copy.deepcopy(config)
+    config = _dates_as_text(copy.deepcopy(config))
     validator = _validator_class()(schema())
     error = best_match(validator.iter_errors(config))
     if error is not None:
@@ -139,6 +143,15 @@ def validate_config(config: dict) -> dict:
         benchmark.setdefault("timeout_s", config["execution"]["timeout_s"])
     _check_references(config)
     return config
+
+
+def _dates_as_text(value):
+    """YAML reads an unquoted 2023-09-01 as a date: the schema's dates are ISO text."""
+    if isinstance(value, dict):
+        return {key: _dates_as_text(v) for key, v in value.items()}
+    if isinstance(value, list):
+        return [_dates_as_text(v) for v in value]
+    return value.isoformat() if isinstance(value, datetime.date) else value
 
 
 def _check_references(config: dict) -> None:
@@ -157,9 +170,7 @@ def _check_references(config: dict) -> None:
         need(members, models, f"families.{family}", "model")
     for name, bench in benchmarks.items():
         need(bench["n"], models, f"benchmarks.{name}.n", "model")
-        if (bench["kind"] == "apps") != ("difficulty" in bench):
-            raise ConfigError(f"config: benchmarks.{name}.difficulty is required for kind apps "
-                              "and only allowed there")
+        _check_kind(name, bench)
     for name, model in models.items():
         if "build" in model and not Path(model["build"]).is_file():
             raise ConfigError(f"config: models.{name}.build: file not found: {model['build']}")
@@ -180,7 +191,7 @@ def _check_references(config: dict) -> None:
     need([costs["accelerator"]], accelerators(), "costs.accelerator", "accelerator")
     need(costs["idealized_accelerators"], accelerators(), "costs.idealized_accelerators", "accelerator")
     for table, spec in config["tables"].items():
-        need(spec["families"], families, f"tables.{table}.families", "family")
+        need(spec.get("families", []), families, f"tables.{table}.families", "family")
     for where, ref in benchmark_references(config):
         need_benchmarks([ref], where)
     ranking = config.get("ranking")
@@ -194,6 +205,29 @@ def _check_references(config: dict) -> None:
         if imported:
             raise ConfigError(f"config: ranking: {', '.join(imported)} must score samples, but "
                               "no weights of a model whose generations were made elsewhere are here")
+
+
+def _check_kind(name: str, bench: dict) -> None:
+    """APPS needs a difficulty; a benchmark known only by counts has no problem file to read and
+    is the only other kind that may keep problems by difficulty or release date."""
+    from .benchmarks import COUNTS_ONLY, apps
+
+    kind = bench["kind"]
+    if kind == "apps" and bench.get("difficulty") not in apps.SIZES:
+        raise ConfigError(f"config: benchmarks.{name}.difficulty: kind apps needs one of {', '.join(apps.SIZES)}")
+    if kind in COUNTS_ONLY:
+        given = [key for key in ("path", "hub", "limit") if key in bench]
+        if given:
+            raise ConfigError(f"config: benchmarks.{name}.{given[0]}: a {kind} benchmark is known only by its "
+                              "models' per-problem counts (no problem file, statements or tests to read)")
+        if bench.get("difficulty", COUNTS_ONLY[kind][0]) not in COUNTS_ONLY[kind]:
+            raise ConfigError(f"config: benchmarks.{name}.difficulty: a {kind} problem is "
+                              f"{', '.join(COUNTS_ONLY[kind])}")
+        return
+    for key in ("difficulty", "released_after"):
+        if key in bench and (key, kind) != ("difficulty", "apps"):
+            raise ConfigError(f"config: benchmarks.{name}.{key}: only for kind apps (difficulty) or a benchmark "
+                              f"known only by counts ({', '.join(COUNTS_ONLY)})")
 
 
 def benchmark_references(config: dict) -> list[tuple[str, str | list[str]]]:

@@ -54,6 +54,7 @@ SELECTION_FIGURE = "results/figures/selection-{benchmark}.{ext}"
 CLAIMS = "results/tables/claims.csv"
 PAPER_CLAIMS = "results/tables/claims-paper.csv"
 MATCHES = "results/tables/match.csv"
+FAMILIES = "results/tables/families.csv"
 
 DECODINGS = ("sampled", "greedy")
 FIGURE_FORMATS = ("pdf", "png")

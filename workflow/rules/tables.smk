@@ -1,5 +1,6 @@
 """Tables 1-4 as CSV, Markdown, LaTeX and HTML; which model wins at each budget (crossover.csv),
-the claims and cost-to-match tables, and the paper's claims on its own numbers."""
+the claims and cost-to-match tables, the claim's verdict per family (families.csv), and the paper's
+claims on its own numbers."""
 
 
 rule cost_table:
@@ -33,6 +34,17 @@ rule crossover:
     params: job=serialised("crossover")
     log: f"{LOGS}/tables/crossover.log"
     conda: "../../envs/plot.yaml"
+    shell: RUN_JOB
+
+
+rule families:
+    input: unpack(inputs("families"))
+    output:
+        report(layout.FAMILIES, caption="../report/families.rst", category="Tables",
+               subcategory="Does the paper's claim hold, per family"),
+    params: job=serialised("families")
+    log: f"{LOGS}/tables/families.log"
+    conda: "../../envs/execute.yaml"
     shell: RUN_JOB
 
 

@@ -17,11 +17,15 @@ from .problem import MODES, Problem, truncate_at_stop
 from .records import RecordError, read_local
 
 KINDS = {"humaneval": humaneval, "mbpp": mbpp, "apps": apps}
+# Kinds known only by published per-problem counts, with the difficulties their counts name:
+# nothing of theirs is loaded, generated or executed here; their problems (ids, difficulty,
+# contest date) are the rows of their runs' counts files.
+COUNTS_ONLY = {"livecodebench": ("easy", "medium", "hard")}
 # benchmark name -> (kind, difficulty): the names ``evaluate`` and the paper's tables use
 NAMED = {**{kind: (kind, None) for kind in KINDS if kind != "apps"},
          **{f"apps-{difficulty}": ("apps", difficulty) for difficulty in apps.SIZES}}
 
-__all__ = ["KINDS", "MODES", "NAMED", "Problem", "RecordError", "count_problems", "load_problems",
+__all__ = ["COUNTS_ONLY", "KINDS", "MODES", "NAMED", "Problem", "RecordError", "count_problems", "load_problems",
            "read_problems", "truncate_at_stop", "write_problems"]
 
 

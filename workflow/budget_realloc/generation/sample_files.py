@@ -31,6 +31,7 @@ import io
 import json
 import re
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from ..benchmarks import Problem, truncate_at_stop
@@ -302,25 +303,62 @@ def samples_frame(samples: list[Sample], problems: list[Problem], n: int | None,
 COUNT_COLUMNS = ("task_id", "n", "c")
 
 
-def counts_records(path: str | Path, model: str | None = None, decoding: str = "sampled"):
-    """(line number, record) of a counts CSV's rows of one model and decoding: the one reader of
-    the format.  Required columns task_id, n, c; optional ``model`` and ``decoding`` (sampled |
-    greedy) select rows when one file holds several runs."""
+@dataclass(frozen=True)
+class CountsFilter:
+    """Which problems of a counts file a benchmark keeps, by the columns that describe them
+    where the file has them (LiveCodeBench's counts do): ``difficulty`` equal to this one, and a
+    ``contest_date`` after ``released_after`` (ISO dates; problems released after a model's
+    training cutoff cannot have been seen in training).  Both None: every row."""
+
+    difficulty: str | None = None
+    released_after: str | None = None
+
+    def columns(self) -> list[str]:
+        return [c for c, v in (("difficulty", self.difficulty), ("contest_date", self.released_after)) if v]
+
+    def keeps(self, record: dict, where: str) -> bool:
+        if self.difficulty and record["difficulty"] != self.difficulty:
+            return False
+        if self.released_after:
+            try:
+                released = date.fromisoformat(record["contest_date"])
+            except (TypeError, ValueError):
+                raise InputError(f"{where}: contest_date {record['contest_date']!r} is not an ISO date") from None
+            return released > date.fromisoformat(self.released_after)
+        return True
+
+    def describe(self) -> str:
+        """What it keeps, as titles say it ("" for everything)."""
+        parts = ([self.difficulty] if self.difficulty else []) + (
+            [f"released after {self.released_after}"] if self.released_after else [])
+        return ", ".join(parts)
+
+
+def counts_records(path: str | Path, model: str | None = None, decoding: str = "sampled",
+                   keep: CountsFilter = CountsFilter()):
+    """(line number, record) of a counts CSV's rows of one model and decoding that ``keep``
+    keeps: the one reader of the format.  Required columns task_id, n, c; optional ``model`` and
+    ``decoding`` (sampled | greedy) select rows when one file holds several runs, and
+    ``difficulty`` and ``contest_date`` are required where ``keep`` selects by them."""
     path = Path(path)
     reader = csv.DictReader(io.StringIO(read_text(path)))
     absent = [c for c in COUNT_COLUMNS if c not in (reader.fieldnames or [])]
     if absent:
         raise InputError(f"{path}:1: missing column(s) {', '.join(absent)} (a counts file has task_id, n, c)")
+    absent = [c for c in keep.columns() if c not in reader.fieldnames]
+    if absent:
+        raise InputError(f"{path}:1: no column {', '.join(absent)} to keep problems {keep.describe()} by")
     for number, record in enumerate(reader, start=2):
         if model is not None and "model" in record and record["model"] != model:
             continue
-        if record.get("decoding", "sampled") == decoding:
+        if record.get("decoding", "sampled") == decoding and keep.keeps(record, f"{path}:{number}"):
             yield number, record
 
 
 def read_counts(path: str | Path, problems: list[Problem] | None = None, model: str | None = None,
-                decoding: str = "sampled", subset: bool = False):
-    """Columns task_id, n, c of one model and decoding from a counts CSV (:func:`counts_records`).
+                decoding: str = "sampled", subset: bool = False, keep: CountsFilter = CountsFilter()):
+    """Columns task_id, n, c of one model and decoding from a counts CSV, the problems ``keep``
+    keeps (:func:`counts_records`).
     With ``problems`` the task ids are checked (and written as the benchmark writes them), and
     every problem must be counted; with ``subset`` too (TaskIds), rows of tasks past
     ``problems`` are left out.
@@ -330,7 +368,7 @@ def read_counts(path: str | Path, problems: list[Problem] | None = None, model: 
     path = Path(path)
     tasks = TaskIds(problems, subset) if problems is not None else None
     rows, seen = [], {}
-    for number, record in counts_records(path, model, decoding):
+    for number, record in counts_records(path, model, decoding, keep):
         where = f"{path}:{number}"
         task_id = tasks(record["task_id"], where) if tasks else record["task_id"]
         if task_id is None:
@@ -343,7 +381,8 @@ def read_counts(path: str | Path, problems: list[Problem] | None = None, model: 
         seen[task_id] = number
         rows.append((task_id, n, c))
     if not rows:
-        raise InputError(f"{path}: no {decoding} counts" + (f" for model {model!r}" if model else ""))
+        raise InputError(f"{path}: no {decoding} counts" + (f" for model {model!r}" if model else "")
+                         + (f" of problems {keep.describe()}" if keep.describe() else ""))
     if tasks is not None:
         missing = [t for t in tasks.ordered if t not in seen]
         if missing:

@@ -104,7 +104,7 @@ class ModelCosts(Job):
         """A model's constant costs read its FLOPs and, for a model with weights here, its
         wall-time profile; a model known only by its generations has its time stated in the config."""
         spec = plan.model(model)
-        return cls(flops=layout.FLOPS.format(model=model),
+        return cls(flops=plan.flops_file(model),
                    walltime=None if spec.made_elsewhere else layout.WALLTIME.format(model=model),
                    paper_name=spec.paper_cost_name, stated=spec.stated_costs,
                    time_unit=plan.config["costs"]["time_unit"], out=layout.COSTS.format(model=model))
@@ -112,7 +112,7 @@ class ModelCosts(Job):
     @classmethod
     def measured(cls, plan, benchmark: str, model: str):
         """What this run's generation spent (cost_model: measured)."""
-        return cls(flops=layout.FLOPS.format(model=model), stated=plan.model(model).stated_costs,
+        return cls(flops=plan.flops_file(model), stated=plan.model(model).stated_costs,
                    generations=layout.GENERATIONS.format(benchmark=benchmark, model=model, decoding="sampled"),
                    time_unit=plan.config["costs"]["time_unit"],
                    out=layout.MEASURED_COSTS.format(benchmark=benchmark, model=model))

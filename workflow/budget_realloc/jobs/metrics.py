@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from .. import layout
 from ..config import default
+from ..generation.sample_files import CountsFilter
 from .base import Job, reads, setting, writes
 
 
@@ -25,6 +26,7 @@ class PassAtK(Job):
                                                   "of them")
     subset: bool = setting(False, help="the benchmark is limited to its first problems: counts of the others are "
                                        "left out, not refused")
+    keep: CountsFilter = setting(CountsFilter(), help="a counts CSV's problems kept by difficulty and release date")
     resamples: int = setting(default("bootstrap", "resamples"), help="bootstrap resamples")
     seed: int = setting(default("seed"), help="seed of the bootstrap")
 
@@ -40,7 +42,8 @@ class PassAtK(Job):
             outcomes = {d: layout.EXECUTIONS.format(benchmark=benchmark, model=model, decoding=d) for d in run.decodings}
             problems = None
         return cls(sampled=outcomes["sampled"], greedy=outcomes.get("greedy"), model=model, problems=problems,
-                   subset=bool(problems and plan.benchmark(benchmark).limit), resamples=bootstrap["resamples"],
+                   subset=bool(problems and plan.benchmark(benchmark).limit), keep=plan.benchmark(benchmark).keep,
+                   resamples=bootstrap["resamples"],
                    seed=bootstrap["seed"], out=layout.PASS_AT_K.format(benchmark=benchmark, model=model),
                    counts_out=layout.TASK_COUNTS.format(benchmark=benchmark, model=model))
 
@@ -48,7 +51,8 @@ class PassAtK(Job):
         from ..metrics.curves import write_pass_at_k
 
         table = write_pass_at_k(self.sampled, self.greedy, self.model, resamples=self.resamples, seed=self.seed,
-                                out=self.out, counts_out=self.counts_out, problems=self.problems, subset=self.subset)
+                                out=self.out, counts_out=self.counts_out, problems=self.problems, subset=self.subset,
+                                keep=self.keep)
         return table.head(5).to_string()
 
 
@@ -128,13 +132,21 @@ class Extrapolate(Job):
 @dataclass(frozen=True)
 class RunCounts(Job):
     KIND = "counts"
-    HELP = "Per-problem sample and pass counts of every run on a benchmark."
+    HELP = "Per-problem sample and pass counts of every run on a benchmark (of its published counts: the rows kept)."
 
     executions: dict = reads(help="model -> decoding -> its executions.parquet")
     out: str = writes()
+    published: dict = reads(default_factory=dict, help="model -> its counts CSV, for a benchmark known only by counts")
+    keep: CountsFilter = setting(CountsFilter(), help="the published problems kept")
 
     @classmethod
     def of(cls, plan, benchmark: str):
+        """Executed runs' counts; for a benchmark known only by counts, the rows it reads (what
+        resources/released/ ships, regenerated from ../shared)."""
+        if plan.counts_only(benchmark):
+            return cls(executions={}, published={m: plan.source(benchmark, m).files[0]
+                                                 for m in plan.benchmark(benchmark).models},
+                       keep=plan.benchmark(benchmark).keep, out=layout.COUNTS.format(benchmark=benchmark))
         return cls(executions={r.model: {d: layout.EXECUTIONS.format(benchmark=benchmark, model=r.model, decoding=d)
                                          for d in r.decodings}
                                for r in plan.executed() if r.benchmark == benchmark},
@@ -143,7 +155,7 @@ class RunCounts(Job):
     def run(self):
         from ..metrics.curves import write_counts
 
-        write_counts(self.executions, self.out)
+        write_counts(self.executions, self.out, self.published, self.keep)
 
 
 @dataclass(frozen=True)

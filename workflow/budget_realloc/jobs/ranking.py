@@ -109,7 +109,7 @@ class RankScore(Job):
                    unfinished=plan.config["ranking"]["unfinished"],
                    verifier_scores=layout.VERIFIER_SCORES.format(benchmark=benchmark, model=model,
                                                                  verifier=entry.verifier) if verified else None,
-                   verifier_flops=layout.FLOPS.format(model=entry.verifier) if verified else None,
+                   verifier_flops=plan.flops_file(entry.verifier) if verified else None,
                    nll_weight=plan.config["ranking"]["verifier"]["nll_weight"] if verified else 1.0,
                    out=layout.RANK_SCORE.format(benchmark=benchmark, model=model, variant=variant))
 

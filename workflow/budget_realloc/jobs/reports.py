@@ -42,6 +42,11 @@ class BudgetFigure(Job):
         counted = [m for m in models if plan.run(benchmark, m).counts]
         notes = (f"{', '.join(plan.label(m) for m in counted)}: per-problem pass counts read from "
                  f"{plan.source(benchmark, counted[0]).files[0]} (nothing executed)",) if counted else ()
+        bench = plan.benchmark(benchmark)
+        if bench.counts_only_kind:
+            n = min(bench.n[m] for m in models)
+            notes += (f"n = {n} samples per problem at T = {bench.temperature:g}, as published: k stops at {n // 2}; "
+                      "no time axis (the counts carry no timings or lengths)",)
         return cls(title=title, notes=notes, models=models, labels={m: plan.label(m) for m in models},
                    pass_at_k={m: layout.PASS_AT_K.format(benchmark=benchmark, model=m) for m in models},
                    extrapolated={m: layout.EXTRAPOLATED.format(benchmark=benchmark, model=m) for m in models},
@@ -210,3 +215,25 @@ class Crossover(Job):
         from ..reporting import write_crossover
 
         write_crossover(self)
+
+
+@dataclass(frozen=True)
+class FamilyVerdicts(Job):
+    KIND = "families"
+    HELP = "Per family and budget type: does the paper's claim hold, fail, or stay undetermined (families.csv)."
+
+    pairs: tuple[str, ...] = reads(help="each family's pairs-<family>.csv")
+    families: tuple[tuple[str, str, str], ...] = setting(help="(benchmark, its title, family) of each")
+    out: str = writes()
+
+    @classmethod
+    def of(cls, plan):
+        chosen = plan.verdict_families()
+        return cls(pairs=tuple(layout.PAIRS.format(benchmark=b, family=f) for b, f in chosen),
+                   families=tuple((b, plan.benchmark_title(b), f) for b, f in chosen), out=layout.FAMILIES)
+
+    def run(self):
+        from ..metrics.verdicts import write_family_verdicts
+
+        table = write_family_verdicts(dict(zip(self.pairs, self.families)), self.out)
+        return table[["benchmark", "family", "budget_type", "verdict"]].to_string()

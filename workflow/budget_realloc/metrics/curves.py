@@ -12,6 +12,7 @@ import pandas as pd
 from ..benchmarks import Problem
 from ..errors import InputError
 from ..costs import Costs, budget_types, normalised, shared_scenarios
+from ..generation.sample_files import CountsFilter
 from .grid import at_budget
 from .bootstrap import percentile_band, resample_counts, resampled_means
 from .pass_at_k import pass_at_k_curve
@@ -31,17 +32,19 @@ def task_counts(executions: pd.DataFrame) -> pd.DataFrame:
 
 
 def run_counts(path: str, decoding: str = "sampled", model: str | None = None,
-               problems: list[Problem] | None = None, subset: bool = False) -> pd.DataFrame:
+               problems: list[Problem] | None = None, subset: bool = False,
+               keep: CountsFilter = CountsFilter()) -> pd.DataFrame:
     """Per-task counts of one run: from its verdicts (``executions.parquet``), or from a counts
-    CSV of published results (rows of ``model`` and ``decoding`` where the file has such columns;
-    given the benchmark's ``problems``, checked against them and, with ``subset``, cut to them)."""
+    CSV of published results (rows of ``model`` and ``decoding`` where the file has such columns,
+    of the problems ``keep`` keeps; given the benchmark's ``problems``, checked against them and,
+    with ``subset``, cut to them)."""
     if str(path).endswith(".parquet"):
         from ..io import read_parquet
 
         return task_counts(read_parquet(path))
     from ..generation.sample_files import read_counts
 
-    return read_counts(path, problems, model, decoding, subset)
+    return read_counts(path, problems, model, decoding, subset, keep)
 
 
 def read_task_counts(path: str) -> dict[str, pd.DataFrame]:
@@ -51,12 +54,23 @@ def read_task_counts(path: str) -> dict[str, pd.DataFrame]:
             for d, g in frame.groupby("decoding")}
 
 
-def write_counts(executions: dict[str, dict[str, str]], out: str) -> None:
+def write_counts(executions: dict[str, dict[str, str]], out: str, published: dict[str, str] | None = None,
+                 keep: CountsFilter = CountsFilter()) -> None:
     """results/<benchmark>/counts.csv: per-problem (n, c) of every run executed on a benchmark
     (``executions``: model -> decoding -> its verdicts), the summary that stands in for the
-    samples where they cannot be shipped."""
+    samples where they cannot be shipped; or, for a benchmark of published counts
+    (``published``: model -> its counts CSV), the rows of its problems (``keep``) with every
+    column that describes them (platform, difficulty, contest_date), to ship in resources/."""
+    from ..generation.sample_files import counts_records
     from ..io import write_csv
 
+    if published:
+        rows = [dict(record, model=model) for model, path in published.items()
+                for _, record in counts_records(path, model, "sampled", keep)]
+        frame = pd.DataFrame(rows)
+        columns = ["model", "task_id", *[c for c in frame.columns if c not in ("model", "task_id", "n", "c")], "n", "c"]
+        write_csv(frame[columns], out)
+        return
     frames = [run_counts(path).assign(model=model, decoding=decoding)
               for model, runs in executions.items() for decoding, path in runs.items()]
     write_csv(pd.concat(frames, ignore_index=True)[["model", "decoding", "task_id", "n", "c"]], out)
@@ -150,18 +164,19 @@ def _scenario_curves(tables, costs, budget_type: str, scenario: str, grid) -> li
 
 
 def write_pass_at_k(sampled: str, greedy: str | None, model: str | None, *, resamples: int, seed: int,
-                    out: str, counts_out: str, problems: str | None = None, subset: bool = False) -> pd.DataFrame:
+                    out: str, counts_out: str, problems: str | None = None, subset: bool = False,
+                    keep: CountsFilter = CountsFilter()) -> pd.DataFrame:
     """results/<benchmark>/<model>/pass_at_k.csv from a run's verdicts or published counts, and
     beside it the run's per-problem counts (``task_counts.csv``: decoding, task_id, n, c) that the
     paired comparisons, cost to match and extrapolation start from.  ``problems`` (the
-    benchmark's problems.parquet), ``subset``: see :func:`run_counts`."""
+    benchmark's problems.parquet), ``subset``, ``keep``: see :func:`run_counts`."""
     from ..benchmarks import read_problems
     from ..io import write_csv
 
     benchmark = read_problems(problems) if problems else None
-    counts = {"sampled": run_counts(sampled, "sampled", model, benchmark, subset)}
+    counts = {"sampled": run_counts(sampled, "sampled", model, benchmark, subset, keep)}
     if greedy:
-        counts["greedy"] = run_counts(greedy, "greedy", model, benchmark, subset)
+        counts["greedy"] = run_counts(greedy, "greedy", model, benchmark, subset, keep)
     table = pass_at_k_table(counts["sampled"], counts.get("greedy"), resamples=resamples, seed=seed)
     write_csv(pd.concat([c.assign(decoding=d) for d, c in counts.items()])[["decoding", "task_id", "n", "c"]],
               counts_out)

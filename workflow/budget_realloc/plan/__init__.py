@@ -17,7 +17,7 @@ from functools import cached_property
 from pathlib import Path
 
 from .. import layout
-from ..benchmarks import count_problems, load_problems
+from ..benchmarks import COUNTS_ONLY, count_problems, load_problems
 from ..config import ConfigError, benchmark_references
 from ..generation.backend import Sampling
 from ..generation.sample_files import counts_records, read_samples
@@ -67,6 +67,9 @@ class Plan(Outputs):
             raise ConfigError(f"config: benchmarks.{name}.n.{unstated[0]}: null takes what sample files hold, but "
                               f"{unstated[0]} is sampled here: give its n")
         self.sources.update({(name, m): s for m, s in sources.items()})
+        if entry["kind"] in COUNTS_ONLY:
+            self._benchmarks[name] = self._counts_only_benchmark(name, entry, sources)
+            return
         if "path" not in entry:
             self._benchmarks[name] = Benchmark.of(name, entry, None)
             return
@@ -79,6 +82,24 @@ class Plan(Outputs):
         else:
             raise ConfigError(f"config: benchmarks.{name}.path: no file at {', '.join(candidates)}{published(entry)} "
                               "(set optional: true to skip this benchmark when it is absent)")
+
+    def _counts_only_benchmark(self, name: str, entry: dict, sources: dict[str, SampleSource]) -> Benchmark:
+        """A benchmark known only by its models' counts, its release window resolved: a date, or
+        the latest training cutoff of its models."""
+        uncounted = [m for m in entry["n"] if m not in sources or not sources[m].counts]
+        if uncounted:
+            raise ConfigError(f"config: benchmarks.{name}: a {entry['kind']} benchmark has no problems to generate "
+                              f"for or execute; models.{uncounted[0]}.samples.{name} must be format: counts")
+        after, why = entry.get("released_after"), ""
+        if after == "training-cutoff":
+            unknown = [m for m in entry["n"] if not self.models[m].training_cutoff]
+            if unknown:
+                raise ConfigError(f"config: benchmarks.{name}.released_after: training-cutoff needs "
+                                  f"models.{unknown[0]}.training_cutoff")
+            cutoffs = {m: self.models[m].training_cutoff for m in entry["n"]}
+            after = max(cutoffs.values())
+            why = f"the latest training cutoff of its models, {self.models[max(cutoffs, key=cutoffs.get)].label}'s"
+        return Benchmark.of(name, entry, None, released_after=after, window_source=why)
 
     # ----------------------------------------------------------------- benchmarks
     @property
@@ -112,16 +133,18 @@ class Plan(Outputs):
         for name, bench in self._benchmarks.items():
             if not self.has_problems(name):
                 model = bench.models[0]
-                counts[name] = counts_rows(self.source(name, model).files[0], model, "sampled")
+                counts[name] = counts_rows(self.source(name, model).files[0], model, "sampled", bench.keep)
             else:
                 counts[name] = count_problems(bench.kind, bench.path, bench.difficulty, bench.limit)
         return counts
 
     def benchmark_title(self, name: str) -> str:
-        """The benchmark as figures name it, saying when only its first problems were run."""
-        count = self.num_problems(name)
-        subset = f"first {count} problems" if self.benchmark(name).limit else f"{count} problems"
-        return f"{self.benchmark(name).label} ({subset})"
+        """The benchmark as figures name it, saying when only its first problems were run, or
+        which of its counted problems it keeps (a difficulty, a release window)."""
+        bench, count = self.benchmark(name), self.num_problems(name)
+        subset = f"first {count} problems" if bench.limit else f"{count} problems"
+        kept = bench.keep.describe() + (f": {bench.window_source}" if bench.window_source else "")
+        return f"{bench.label} ({subset}{', ' + kept if kept else ''})"
 
     def bootstrap(self, name: str) -> dict:
         """Resamples and seed of the bootstrap over this benchmark's problems: one seed per
@@ -216,6 +239,13 @@ class Plan(Outputs):
                 "profiles": profiles}
 
     # ----------------------------------------------------------------- costs
+    def flops_file(self, model: str) -> str:
+        """The FLOPs count a model's costs read: counted once per architecture, under the first
+        model of the config that has it (fine-tunes of one base share their base's count)."""
+        architecture = self.models[model].architecture
+        first = next(m for m, spec in self.models.items() if spec.architecture == architecture)
+        return layout.FLOPS.format(model=first)
+
     def base_cost_file(self, benchmark: str, model: str) -> str:
         """A model's own costs per sample: the profiles' constant (cost_model: paper, idealized
         and calibrated) or what this run's generation spent (measured)."""

@@ -28,8 +28,17 @@ class Outputs:
         return next(f for f in self.budget_figures() if f.figure == name)
 
     def budget_curves(self) -> list[tuple[str, str]]:
-        """(benchmark, family) pairs whose budget curves some figure needs."""
-        return sorted({(f.benchmark, f.family) for f in self.budget_figures()})
+        """(benchmark, family) pairs whose budget curves some figure or the families table needs."""
+        return sorted({(f.benchmark, f.family) for f in self.budget_figures()} | set(self.verdict_families()))
+
+    def verdict_families(self) -> list[tuple[str, str]]:
+        """(benchmark, family) pairs of the families table (``tables.families``): every family
+        with two or more models on each of its benchmarks."""
+        spec = self.config["tables"].get("families")
+        if not spec:
+            return []
+        benchmarks = [b for b in (self.resolve(r) for r in spec["benchmarks"]) if b]
+        return [(b, f) for b in benchmarks for f in self.config["families"] if len(self.family_on(b, f)) > 1]
 
     def policy_families(self) -> list[tuple[str, str]]:
         """(benchmark, family) pairs whose policies are tabulated (config ``policies.families``)."""
@@ -51,6 +60,7 @@ class Outputs:
             benchmark = self.resolve(ref)
             if benchmark is None or ranking["generator"] not in self.benchmark(benchmark).n:
                 continue
+            self._need_programs(benchmark, "ranking.benchmarks", "rank")
             out.append(Ranking(benchmark, ranking["generator"], tuple(ranking["rankers"]),
                                verifier["model"] if benchmark in verified else None))
         return out
@@ -71,7 +81,9 @@ class Outputs:
         for ref in selection["benchmarks"]:
             benchmark = self.resolve(ref)
             models = self.family_on(benchmark, selection["family"]) if benchmark else []
-            if not models or self.counts_only(benchmark):
+            if models:
+                self._need_programs(benchmark, "selection.benchmarks", "select among")
+            if not models or self.counts_only(benchmark):     # released counts standing in for samples
                 continue
             untested = [m for m in models if not self.tests_of(benchmark, m)]
             if untested:
@@ -82,6 +94,13 @@ class Outputs:
                                   "generated tests are read for HumanEval-style problems (an entry point)")
             out.append(Selection(benchmark, tuple(models)))
         return out
+
+    def _need_programs(self, benchmark: str, key: str, what: str) -> None:
+        """Ranking and selection read programs; a benchmark known only by counts has none."""
+        bench = self.benchmark(benchmark)
+        if bench.counts_only_kind:
+            raise ConfigError(f"config: {key}: {benchmark} is a {bench.kind} benchmark, known only by per-problem "
+                              f"pass counts: there are no programs to {what} (leave it out there)")
 
     def passk_tables(self) -> dict[str, list[str]]:
         """Tables 2-4 that have at least one benchmark here, with the benchmarks they show."""
@@ -120,6 +139,8 @@ class Outputs:
         out += [layout.COUNTS.format(benchmark=b) for b in self.benchmarks if not self.counts_only(b)]
         if self.budget_curves():
             out += [layout.CROSSOVER, layout.CROSSOVER_SUMMARY, layout.CLAIMS, layout.MATCHES]
+        if self.verdict_families():
+            out += [layout.FAMILIES]
         for benchmark, family in self.policy_families():
             out += [layout.POLICIES.format(benchmark=benchmark, family=family)]
             out += [layout.POLICIES_FIGURE.format(benchmark=benchmark, family=family, ext=e) for e in layout.FIGURE_FORMATS]

@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 from ..config import ConfigError
-from ..generation.sample_files import COUNTS, counts_records
+from ..generation.sample_files import COUNTS, CountsFilter, counts_records
 from .values import SampleSource, TestFiles
 
 
@@ -24,10 +24,10 @@ def published(entry: dict) -> str:
     return f" (published at {entry['published']})" if entry.get("published") else ""
 
 
-def counts_rows(path: str, model: str, decoding: str) -> int:
-    """How many rows of ``model`` and ``decoding`` a counts CSV holds (rows of a file without
-    those columns are everyone's sampled counts)."""
-    return sum(1 for _ in counts_records(path, model, decoding))
+def counts_rows(path: str, model: str, decoding: str, keep: CountsFilter = CountsFilter()) -> int:
+    """How many rows of ``model`` and ``decoding`` a counts CSV holds of the problems ``keep``
+    keeps (rows of a file without those columns are everyone's sampled counts)."""
+    return sum(1 for _ in counts_records(path, model, decoding, keep))
 
 
 def _matches(patterns) -> list[str]:

@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .. import layout
-from ..generation.sample_files import COUNTS
+from ..benchmarks import COUNTS_ONLY
+from ..generation.sample_files import COUNTS, CountsFilter
 
 
 @dataclass(frozen=True)
@@ -59,13 +60,15 @@ class Model:
     paper: str | None = None
     paper_costs: str | None = None
     samples: dict = field(default_factory=dict)    # benchmark -> its ``samples`` entry
+    training_cutoff: str | None = None             # ISO date: the latest its training data may hold
 
     @classmethod
     def of(cls, name: str, entry: dict) -> "Model":
         return cls(name=name, label=entry.get("label", name), dtype=entry["dtype"], batch_size=entry["batch_size"],
                    hub_id=entry.get("hub_id"), build=entry.get("build"), architecture_file=entry.get("architecture"),
                    sampling=entry.get("sampling", {}), stated_costs=entry.get("costs"), paper=entry.get("paper"),
-                   paper_costs=entry.get("paper_costs"), samples=entry.get("samples", {}))
+                   paper_costs=entry.get("paper_costs"), samples=entry.get("samples", {}),
+                   training_cutoff=entry.get("training_cutoff"))
 
     @property
     def made_elsewhere(self) -> bool:
@@ -114,18 +117,34 @@ class Benchmark:
     fewshot: str | None = None
     paper: str | None = None
     fallback: bool = False
+    released_after: str | None = None   # counts only: problems released after this date (resolved)
+    window_source: str = ""             # why that date ("" where the config gives it)
 
     @classmethod
-    def of(cls, name: str, entry: dict, path: str | None) -> "Benchmark":
+    def of(cls, name: str, entry: dict, path: str | None, released_after: str | None = None,
+           window_source: str = "") -> "Benchmark":
         return cls(name=name, kind=entry["kind"], label=entry.get("label", name), n=dict(entry["n"]),
                    shard_size=entry["shard_size"], temperature=entry["temperature"], top_p=entry["top_p"],
                    max_new_tokens=entry["max_new_tokens"], timeout_s=entry["timeout_s"], path=path,
                    hub=entry.get("hub"), difficulty=entry.get("difficulty"), limit=entry.get("limit"),
-                   fewshot=entry.get("fewshot"), paper=entry.get("paper"), fallback=entry["fallback"])
+                   fewshot=entry.get("fewshot"), paper=entry.get("paper"), fallback=entry["fallback"],
+                   released_after=released_after, window_source=window_source)
 
     @property
     def models(self) -> list[str]:
         return list(self.n)
+
+    @property
+    def counts_only_kind(self) -> bool:
+        """A kind known only by published counts (LiveCodeBench): no problems, no programs."""
+        return self.kind in COUNTS_ONLY
+
+    @property
+    def keep(self) -> CountsFilter:
+        """The problems of its counts it keeps: a difficulty and a release window (counts-only kinds)."""
+        if not self.counts_only_kind:
+            return CountsFilter()
+        return CountsFilter(difficulty=self.difficulty, released_after=self.released_after)
 
 
 @dataclass(frozen=True)
