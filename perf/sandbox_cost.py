@@ -13,7 +13,8 @@ and prints the wall milliseconds per run of:
 4. a sandbox run of a seven-line HumanEval-style program and its assert (adds compiling nothing
    — it is compiled once here — but running it and reading its report).
 
-    python perf/sandbox_cost.py [--runs 400]
+    python -m perf run sandbox_cost [--quick]     (1000 runs; --quick: 200)
+    python -m perf.sandbox_cost [--runs 400]
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 from budget_realloc.execution import forkserver, harness
 from budget_realloc.execution.supervisor import Sandbox
@@ -65,7 +68,7 @@ def bare_fork() -> None:
     os.waitpid(pid, 0)
 
 
-def measure(runs: int, limits: dict) -> None:
+def timings(runs: int, limits: dict) -> dict:
     forkserver.prepare()
     sandbox = Sandbox(61000, isolate_network=True)
     code = harness.compile_program(PROGRAM)
@@ -76,29 +79,42 @@ def measure(runs: int, limits: dict) -> None:
         server = per_run_ms(bare_fork, runs)
         instant = per_run_ms(lambda: sandbox.run(lambda channel: None, limits), runs)
         program = per_run_ms(lambda: sandbox.run(lambda channel: harness.run_assert(code, channel), limits), runs)
-        print(f"isolation here: {sandbox.hello()}")
+        isolation = sandbox.hello()
+        print(f"isolation here: {isolation}")
     finally:
         sandbox.close()
     print(f"fork + exit + wait, fresh Python (baseline): {floor:6.2f} ms")
     print(f"fork + exit + wait, this server:             {server:6.2f} ms")
     print(f"sandbox run, a target that returns at once:  {instant:6.2f} ms")
     print(f"sandbox run, a HumanEval-style program:      {program:6.2f} ms  ({program / floor:.1f}x the baseline)")
+    return {"ours": program, "baseline": floor, "ratio": program / floor, "units": "ms per program",
+            "server_fork_ms": server, "instant_target_ms": instant, "runs": runs, "isolation": isolation}
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> dict | None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=400)
     parser.add_argument("--limits", help=argparse.SUPPRESS)    # set by the parent: the measuring run
-    args = parser.parse_args()
+    parser.add_argument("--out", help=argparse.SUPPRESS)       # where the measuring run writes its numbers
+    args = parser.parse_args(argv)
     if args.limits:
-        measure(args.runs, json.loads(args.limits))
-        return
+        with open(args.out, "w") as out:        # opened first: the sandbox gives this process a private /tmp
+            json.dump(timings(args.runs, json.loads(args.limits)), out)
+        return None
     from dataclasses import asdict
 
     from budget_realloc.execution.job import Limits      # with the config schema: not in the measuring process
 
     limits = json.dumps(asdict(Limits(timeout_s=3.0)))
-    subprocess.run([sys.executable, __file__, "--runs", str(args.runs), "--limits", limits], check=True)
+    with tempfile.TemporaryDirectory() as scratch:
+        out = Path(scratch) / "timings.json"
+        subprocess.run([sys.executable, __file__, "--runs", str(args.runs), "--limits", limits, "--out", str(out)],
+                       check=True)
+        return json.loads(out.read_text())
+
+
+def measure(quick: bool) -> dict:
+    return main(["--runs", "200" if quick else "1000"])
 
 
 if __name__ == "__main__":
