@@ -34,7 +34,7 @@ def _in_repo():
 def humaneval_path() -> Path:
     with _in_repo():
         plan = Plan(validate_config(load_yaml(REPO / "config" / "released.yaml")))
-        return (REPO / plan.paths["humaneval"]).resolve()
+        return (REPO / plan.benchmark("humaneval").path).resolve()
 
 
 def released_run(model: str, decoding: str = "sampled"):
@@ -42,8 +42,8 @@ def released_run(model: str, decoding: str = "sampled"):
     with _in_repo():
         plan = Plan(validate_config(load_yaml(REPO / "config" / "released.yaml")))
         source = plan.source("humaneval", model)
-        problems = load_problems("humaneval", plan.paths["humaneval"])
+        problems = load_problems("humaneval", plan.benchmark("humaneval").path)
         files = list(source.files) if decoding == "sampled" else [source.greedy]
         frame = samples_frame(read_samples(source.format, files, problems, source.prompts), problems,
-                              plan.sampling("humaneval", model, decoding)["n"], source.truncate)
+                              plan.sampling("humaneval", model, decoding)[0], source.truncate)
     return frame, {p.task_id: p for p in problems}
