@@ -24,9 +24,7 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 
 from budget_realloc.execution import forkserver, harness
 from budget_realloc.execution.supervisor import Sandbox
@@ -69,6 +67,8 @@ def bare_fork() -> None:
 
 
 def timings(runs: int, limits: dict) -> dict:
+    """Wall milliseconds per run of the four steps, and the isolation they ran under (in a
+    process that holds what the server holds)."""
     forkserver.prepare()
     sandbox = Sandbox(61000, isolate_network=True)
     code = harness.compile_program(PROGRAM)
@@ -80,41 +80,48 @@ def timings(runs: int, limits: dict) -> dict:
         instant = per_run_ms(lambda: sandbox.run(lambda channel: None, limits), runs)
         program = per_run_ms(lambda: sandbox.run(lambda channel: harness.run_assert(code, channel), limits), runs)
         isolation = sandbox.hello()
-        print(f"isolation here: {isolation}")
     finally:
         sandbox.close()
-    print(f"fork + exit + wait, fresh Python (baseline): {floor:6.2f} ms")
-    print(f"fork + exit + wait, this server:             {server:6.2f} ms")
-    print(f"sandbox run, a target that returns at once:  {instant:6.2f} ms")
-    print(f"sandbox run, a HumanEval-style program:      {program:6.2f} ms  ({program / floor:.1f}x the baseline)")
-    return {"ours": program, "baseline": floor, "ratio": program / floor, "units": "ms per program",
-            "server_fork_ms": server, "instant_target_ms": instant, "runs": runs, "isolation": isolation}
+    return {"fresh_fork_ms": floor, "server_fork_ms": server, "instant_run_ms": instant, "program_run_ms": program,
+            "isolation": isolation}
 
 
-def main(argv: list[str] | None = None) -> dict | None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=400)
-    parser.add_argument("--limits", help=argparse.SUPPRESS)    # set by the parent: the measuring run
-    parser.add_argument("--out", help=argparse.SUPPRESS)       # where the measuring run writes its numbers
-    args = parser.parse_args(argv)
-    if args.limits:
-        with open(args.out, "w") as out:        # opened first: the sandbox gives this process a private /tmp
-            json.dump(timings(args.runs, json.loads(args.limits)), out)
-        return None
+def fixed_cost(runs: int = 400) -> dict:
+    """:func:`timings` in a process of its own that imports nothing the server does not (so it
+    forks like one), with the default limits and a 3 s CPU limit."""
     from dataclasses import asdict
 
     from budget_realloc.execution.job import Limits      # with the config schema: not in the measuring process
 
     limits = json.dumps(asdict(Limits(timeout_s=3.0)))
-    with tempfile.TemporaryDirectory() as scratch:
-        out = Path(scratch) / "timings.json"
-        subprocess.run([sys.executable, __file__, "--runs", str(args.runs), "--limits", limits, "--out", str(out)],
-                       check=True)
-        return json.loads(out.read_text())
+    child = subprocess.run([sys.executable, __file__, "--runs", str(runs), "--limits", limits], check=True,
+                           capture_output=True, text=True)
+    return json.loads(child.stdout.splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=400)
+    parser.add_argument("--limits", help=argparse.SUPPRESS)    # set by the parent: the measuring run
+    args = parser.parse_args()
+    if args.limits:
+        print(json.dumps(timings(args.runs, json.loads(args.limits))))
+        return
+    cost = fixed_cost(args.runs)
+    print(f"isolation here: {cost['isolation']}")
+    print(f"fork + exit + wait, fresh Python (baseline): {cost['fresh_fork_ms']:6.2f} ms")
+    print(f"fork + exit + wait, this server:             {cost['server_fork_ms']:6.2f} ms")
+    print(f"sandbox run, a target that returns at once:  {cost['instant_run_ms']:6.2f} ms")
+    print(f"sandbox run, a HumanEval-style program:      {cost['program_run_ms']:6.2f} ms  "
+          f"({cost['program_run_ms'] / cost['fresh_fork_ms']:.1f}x the baseline)")
 
 
 def measure(quick: bool) -> dict:
-    return main(["--runs", "200" if quick else "1000"])
+    """The suite's entry: a HumanEval-style program's sandbox run against the fresh fork."""
+    runs = 200 if quick else 1000
+    cost = fixed_cost(runs)
+    return {"ours": cost["program_run_ms"], "baseline": cost["fresh_fork_ms"],
+            "ratio": cost["program_run_ms"] / cost["fresh_fork_ms"], "units": "ms per program", "runs": runs, **cost}
 
 
 if __name__ == "__main__":
