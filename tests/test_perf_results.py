@@ -134,3 +134,19 @@ def test_a_wrong_number_a_wrong_key_and_a_missing_file_are_caught(tmp_path, monk
     assert check('[11.1x](../perf/results/x.json "speedup")') != []
     assert check('[11.1x](../perf/results/y.json)') != []
     assert check('see perf/results/gone.csv') != []
+
+
+def test_a_run_writes_its_result_file_with_the_machine_and_commit(tmp_path, monkeypatch):
+    monkeypatch.setattr(suite, "RESULTS", tmp_path)
+    record = suite.run("bootstrap_speed", quick=True)
+    written = json.loads((tmp_path / "bootstrap_speed.json").read_text())
+    assert written == record and written["quick"] is True and written["benchmark"] == "bootstrap_speed"
+    assert written["ratio"] == pytest.approx(written["baseline"] / written["ours"])
+    assert written["commit"] == suite._git("rev-parse", "HEAD") and written["machine"]["cores"] >= 1
+
+
+def test_the_suite_lists_every_module_with_a_measure_entry():
+    names = suite.benchmarks()
+    assert {"executor_throughput", "sandbox_cost", "pass_at_k_speed", "generation_throughput"} <= set(names)
+    assert not {"suite", "tiny_bench", "released_samples", "human_eval_baseline"} & set(names)
+    assert all(names.values())
