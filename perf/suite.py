@@ -4,7 +4,9 @@ A benchmark is a module of this package with a top-level ``measure(quick: bool) 
 returning at least ``ours``, ``baseline`` and ``ratio`` (numbers, measured in one run) and
 ``units``; whatever else it returns is kept as detail.  The runner adds what makes a number
 checkable later — the machine, the commit, the date, whether it was a quick run — and writes
-``perf/results/<name>.json`` atomically.  README and docs cite those files (tests/test_perf_results.py).
+``perf/results/<name>.json`` atomically.  README and docs cite a number as a link to the file
+that holds it, the key as the link's title: ``[11.1x](perf/results/executor_throughput.json "ratio")``
+(tests/test_perf_results.py checks every such number against its file).
 Benchmarks are found by reading the package's sources, so listing them imports none of them.
 """
 
