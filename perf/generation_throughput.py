@@ -7,7 +7,8 @@ sample exactly ``--new-tokens`` tokens (EOS ignored), top-p 0.95, T = 0.8, on th
 The two alternate, one batch of prompts at a time, so that a change in the machine's load
 during the run falls on both alike.  Prints tokens/s of each and the ratio, measured in this run.
 
-    python perf/generation_throughput.py [--model resources/models/tiny-m.json] [--n 32]
+    python -m perf run generation_throughput [--quick]     (--quick: n = 4, 1 prompt, 32 new tokens)
+    python -m perf.generation_throughput [--model resources/models/tiny-m.json] [--n 32]
 """
 
 from __future__ import annotations
@@ -16,14 +17,16 @@ import time
 from pathlib import Path
 
 import torch
-from tiny_bench import benchmark_prompts, parse_args, timed_generation, tiny_model
 
 from budget_realloc.generation.hf import HFBackend
+from perf.tiny_bench import QUICK, benchmark_prompts, parse_args, timed_generation, tiny_model
 
 
-def main() -> None:
-    args = parse_args(__doc__.splitlines()[0], new_tokens=64)
+def arguments(argv: list[str] | None = None):
+    return parse_args(__doc__.splitlines()[0], new_tokens=64, argv=argv)
 
+
+def compare(args) -> dict:
     prompts = benchmark_prompts(args.benchmark, args.prompts)
     tokens = len(prompts) * args.n * args.new_tokens
     backend = HFBackend(str(tiny_model(args.model)), dtype=args.dtype, device="cpu", batch_size=args.batch_size)
@@ -58,6 +61,18 @@ def main() -> None:
     print(f"budget_realloc HFBackend (batch {args.batch_size}): {tokens / ours_s:9.0f} tokens/s  ({ours_s:.1f} s)")
     print(f"naive loop, one model.generate per sample: {tokens / naive_s:9.0f} tokens/s  ({naive_s:.1f} s)")
     print(f"speed-up: {naive_s / ours_s:.1f}x")
+    return {"ours": tokens / ours_s, "baseline": tokens / naive_s, "ratio": naive_s / ours_s, "units": "tokens/s",
+            "model": Path(args.model).stem, "benchmark_prompts": args.benchmark, "prompts": len(prompts),
+            "n": args.n, "new_tokens": args.new_tokens, "batch_size": args.batch_size, "dtype": args.dtype,
+            "threads": torch.get_num_threads()}
+
+
+def measure(quick: bool) -> dict:
+    return compare(arguments(QUICK if quick else []))
+
+
+def main() -> None:
+    compare(arguments())
 
 
 if __name__ == "__main__":

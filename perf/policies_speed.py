@@ -12,7 +12,8 @@ at each budget — written as loops over candidates and problems with the estima
 plain Python floats, as a first implementation would be.  Both are timed in this run; ours is
 also timed on the baseline's share of the work, and the answers are compared.
 
-    python perf/policies_speed.py
+    python -m perf run policies_speed [--quick]     (--quick: the first 41 problems)
+    python -m perf.policies_speed [--problems N]
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from budget_realloc.policies.table import family_curves
 REPO = Path(__file__).resolve().parents[1]
 MODELS = {"wizardcoder-python-7b": "codellama-7b", "wizardcoder-python-13b": "codellama-13b",
           "wizardcoder-python-34b": "codellama-34b"}
+COUNTS = REPO / "resources" / "released" / "humaneval-counts.csv"
 
 
 def family_costs() -> dict[str, Costs]:
@@ -87,14 +89,11 @@ def baseline(counts: dict[str, pd.DataFrame], policy, budgets, constraint: str) 
     return best
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--counts", default=str(REPO / "resources" / "released" / "humaneval-counts.csv"))
-    args = parser.parse_args()
-    frame = pd.read_csv(args.counts)
+def compare(counts_csv: str, problems: int | None) -> dict:
+    frame = pd.read_csv(counts_csv)
     frame = frame[frame["decoding"] == "sampled"]
     counts = {m: frame[frame["model"] == m][["task_id", "n", "c"]].sort_values("task_id").reset_index(drop=True)
-              for m in MODELS}
+              .iloc[:problems] for m in MODELS}
     costs = family_costs()
     for budget_type in ("flops", "time"):
         unit = normalised(costs, budget_type)
@@ -118,15 +117,30 @@ def main() -> None:
     began = time.perf_counter()
     theirs = {(c.policy, k): np.array(baseline(counts, c, grid, k)) for c in classes for k in ("expected", "worst")}
     baseline_s = time.perf_counter() - began
-    difference = max(np.nanmax(np.abs(ours[key] - theirs[key])) for key in ours)
+    difference = float(max(np.nanmax(np.abs(ours[key] - theirs[key])) for key in ours))
 
-    candidates = ", ".join(f"{c.policy} {len(c.settings)}" for c in classes)
-    print(f"candidates on FLOPs ({candidates}); {len(grid)} budgets, 164 problems")
+    size = len(counts[models[0]])
+    candidates = {c.policy: len(c.settings) for c in classes}
+    print(f"candidates on FLOPs ({', '.join(f'{k} {v}' for k, v in candidates.items())}); {len(grid)} budgets, "
+          f"{size} problems")
     print(f"policies.policies_table, everything ({len(table)} rows)     : {full_s:8.2f} s")
     print(f"ours, in-sample choice of every class on FLOPs     : {ours_s:8.2f} s")
     print(f"per-problem Python loop, the same choice            : {baseline_s:8.2f} s")
     print(f"speed-up on the same work: {baseline_s / ours_s:.0f}x;  max |difference|: {difference:.2e}")
+    return {"ours": ours_s, "baseline": baseline_s, "ratio": baseline_s / ours_s, "units": "s",
+            "whole_table_s": full_s, "whole_table_rows": len(table), "problems": size, "budgets": len(grid),
+            "candidates": candidates, "max_difference": difference}
 
+
+def measure(quick: bool) -> dict:
+    return compare(str(COUNTS), 41 if quick else None)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--counts", dest="counts_csv", default=str(COUNTS))
+    parser.add_argument("--problems", type=int, help="only the first N problems")
+    compare(**vars(parser.parse_args()))
 
 if __name__ == "__main__":
     main()

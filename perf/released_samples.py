@@ -16,6 +16,7 @@ from budget_realloc.generation.sample_files import read_samples, samples_frame
 from budget_realloc.plan import Plan
 
 REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared" / "data"
 RUNS = ("wizardcoder-python-7b", "wizardcoder-python-13b", "wizardcoder-python-34b", "codegen-mono-16b")
 
 

@@ -16,7 +16,8 @@ CodeT released them (../shared/data/generations/codet_codegen16B_humaneval).
 Prints both times and the ratio, and the numbers CodeT reports beside ours: the baseline
 pass@1 and CodeT's pass@1 (the top-scored sample, ties averaged).
 
-    python perf/selection_speed.py --codet PATH/TO/CodeT [--cores 2]
+    CODET=PATH/TO/CodeT python -m perf run selection_speed     (no smaller --quick: the same run)
+    python -m perf.selection_speed --codet PATH/TO/CodeT [--cores 2]
 """
 
 from __future__ import annotations
@@ -32,11 +33,10 @@ from pathlib import Path
 
 import yaml
 
-from budget_realloc import layout, specs
-from budget_realloc.config import load_yaml, validate_config
-from budget_realloc.plan import Plan
+from budget_realloc import layout
 from budget_realloc.ranking.selection import evidence_of
 from budget_realloc.ranking.selectors import codet, top_pick_accuracy
+from perf.suite import Unavailable
 
 REPO = Path(__file__).resolve().parents[1]
 PASS_AT = re.compile(r"'pass@(\d+)': (?:np\.float64\()?([0-9.]+)")
@@ -86,18 +86,18 @@ def run_codet(codet_dir: Path, data: Path, cache: Path) -> tuple[float, list[dic
     return seconds, logged
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--codet", type=Path, required=True, help="a checkout of microsoft/CodeT's CodeT/ folder")
     parser.add_argument("--cores", type=int, default=os.cpu_count())
     parser.add_argument("--shared", type=Path, default=REPO.parent / "shared")
-    a = parser.parse_args()
+    a = parser.parse_args(argv)
     shared = a.shared.resolve()
     run = scratch_run(shared)
     os.chdir(run)
-    plan = Plan(validate_config(load_yaml("config/released.yaml") | load_yaml("selection-codegen.yaml")))
-    study = specs.selection(plan, BENCHMARK)
     fill = dict(benchmark=BENCHMARK, model=MODEL, decoding="sampled")
+    files = {"generations": layout.GENERATIONS.format(**fill), "executions": layout.EXECUTIONS.format(**fill),
+             "probes": layout.PROBES.format(**fill), "tests": layout.GENERATED_TESTS.format(**fill)}
     executions = layout.EXECUTIONS.format(**fill)
     table = layout.SELECTION.format(benchmark=BENCHMARK)
 
@@ -110,7 +110,7 @@ def main() -> None:
     theirs, logged = run_codet(a.codet.resolve(), shared / "data" / DATA, run.parent / "codet-cache")
     print(f"CodeT: {theirs:.1f} s", flush=True)
 
-    evidence = list(evidence_of(study["runs"][MODEL]).values())
+    evidence = list(evidence_of(files).values())
     baseline = sum(e.passed.mean() for e in evidence) / len(evidence)
     print(f"\n{'':34}{'ours':>10}{'CodeT':>10}")
     print(f"{'seconds (verdicts + selection)':34}{ours:10.1f}{theirs:10.1f}   "
@@ -120,6 +120,21 @@ def main() -> None:
     print(f"{'CodeT pass@1 (%)':34}{100 * top_pick_accuracy(codet(), evidence):10.2f}"
           f"{100 * ranked.get('pass@1', float('nan')):10.2f}")
     print(f"cores {a.cores}; CodeT's own log: ranked {ranked}, random {random_}")
+    return {"ours": ours, "baseline": theirs, "ratio": theirs / ours, "units": "s (verdicts + selection)",
+            "ours_verdicts_s": verdicts, "ours_selection_s": selection, "cores": a.cores,
+            "baseline_pass_at_1": {"ours": 100 * baseline, "codet": 100 * random_.get("pass@1", float("nan"))},
+            "codet_pass_at_1": {"ours": 100 * top_pick_accuracy(codet(), evidence),
+                                "codet": 100 * ranked.get("pass@1", float("nan"))}}
+
+
+def measure(quick: bool) -> dict:
+    """Needs a checkout of microsoft/CodeT's CodeT/ folder, named by $CODET; quick or not, the same run."""
+    codet_dir = os.environ.get("CODET")
+    if not codet_dir or not (Path(codet_dir) / "main.py").exists():
+        raise Unavailable("set CODET to a checkout of microsoft/CodeT's CodeT/ folder (the baseline's main.py)")
+    if not (REPO.parent / "shared" / "data" / DATA).exists():
+        raise Unavailable(f"CodeT's released samples are not here (../shared/data/{DATA})")
+    return main(["--codet", codet_dir])
 
 
 if __name__ == "__main__":

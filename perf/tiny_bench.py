@@ -4,6 +4,7 @@ backend generating n samples per prompt at a fixed length (EOS ignored), timed."
 from __future__ import annotations
 
 import argparse
+import functools
 import tempfile
 import time
 from pathlib import Path
@@ -14,13 +15,15 @@ from budget_realloc.generation.backend import Sampling
 from budget_realloc.tiny_models import build_model, train_tokenizer
 
 REPO = Path(__file__).resolve().parents[1]
+QUICK = ["--n", "4", "--prompts", "1", "--new-tokens", "32"]       # the options of a --quick run
 DEFAULT_ARCHITECTURE = str(REPO / "resources" / "models" / "tiny-m.json")
 PROMPT_SOURCES = {"minieval": ("humaneval", REPO / "resources" / "benchmarks" / "minieval.jsonl"),
                   "mbpp": ("mbpp", REPO.parent / "shared" / "data" / "mbpp.jsonl")}
 
 
-def parse_args(description: str, new_tokens: int, extra=None) -> argparse.Namespace:
-    """The options every model-speed benchmark takes; ``extra(parser)`` adds its own."""
+def parse_args(description: str, new_tokens: int, extra=None, argv: list[str] | None = None) -> argparse.Namespace:
+    """The options every model-speed benchmark takes (from ``argv``, else the command line);
+    ``extra(parser)`` adds its own."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--model", default=DEFAULT_ARCHITECTURE, help="architecture config.json")
     parser.add_argument("--n", type=int, default=32, help="samples per prompt")
@@ -32,11 +35,12 @@ def parse_args(description: str, new_tokens: int, extra=None) -> argparse.Namesp
     parser.add_argument("--dtype", default="float32")
     if extra is not None:
         extra(parser)
-    return parser.parse_args()
+    return parser.parse_args(argv)
 
 
+@functools.cache
 def tiny_model(architecture: str) -> Path:
-    """Build ``architecture`` (random init, tokenizer trained offline) in a temp dir."""
+    """Build ``architecture`` (random init, tokenizer trained offline) in a temp dir, once per process."""
     work = Path(tempfile.mkdtemp(prefix="bench-model-"))
     train_tokenizer(work / "tokenizer", 4096, 2_000_000)
     build_model(architecture, work / "tokenizer", work / "model", seed=0, name="bench")

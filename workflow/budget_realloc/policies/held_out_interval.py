@@ -4,7 +4,7 @@ A k-fold score is not a mean of independent problems: each problem's score comes
 made on the others, so the problems' errors are correlated and the bootstrap over problems —
 which keeps the choices fixed — is too narrow: on pure-noise models its 95% interval of a mix's
 held-out gain covered the true 0 in 68-95% of replicates, the less the more problems and seeds
-(perf/held_out_coverage.py; this interval: in all).  No unbiased estimate
+(docs/studies/held_out_coverage.py; this interval: in all).  No unbiased estimate
 of a k-fold score's variance exists (Bengio & Grandvalet 2004); the standard remedy is Nadeau &
 Bengio's (2003) correction for repeated splits, as in Bouckaert & Frank's (2004) corrected
 repeated k-fold t test: with J = folds x seeds per-fold scores of variance s^2, the estimate's

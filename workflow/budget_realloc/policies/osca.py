@@ -10,7 +10,7 @@ split with the same unbiased estimate that scores it on the test split (policies
 search where the allocations are few (k <= 10 here) and otherwise by single-sample exchanges to
 a local optimum from the greedy allocation and from each single setting (on this data that
 finds the exhaustive optimum at every k <= 10: tests/test_osca.py); beside it, the
-single setting with the best pass@k on train, scored on test.  perf/osca_hill_climb.py runs
+single setting with the best pass@k on train, scored on test.  docs/studies/osca_hill_climb.py runs
 upstream's own search (a hill climb from a random start) for comparison.
 """
 

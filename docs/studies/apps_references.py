@@ -4,9 +4,9 @@ The original APPS references are known not to all pass (wrong or platform-specif
 slow solutions, Python 2 code).  For each difficulty of ../shared/data/apps/apps_test_1800.jsonl
 the first reference solution of every problem that has one is run against all its test cases
 (4 s of CPU per case, the APPS evaluation's limit); the pass rate and the failure causes are
-printed and written to perf/results/apps_references.md.
+printed and written to docs/studies/results/apps_references.md.
 
-    python perf/apps_references.py [--workers W]
+    python -m docs.studies apps_references [--workers W]
 """
 
 from __future__ import annotations
@@ -21,8 +21,9 @@ from budget_realloc.benchmarks import load_problems
 from budget_realloc.execution.executor import Executor
 from budget_realloc.execution.job import Limits
 from budget_realloc.execution.shard import job_for
+from budget_realloc.io import write_text
 
-DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "apps" / "apps_test_1800.jsonl"
+DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "apps" / "apps_test_1800.jsonl"
 OUT = Path(__file__).resolve().parent / "results" / "apps_references.md"
 
 
@@ -49,8 +50,7 @@ def main() -> None:
             print(f"{difficulty}: {passed}/{len(problems)} passed ({100 * rate:.1f}%) in "
                   f"{time.perf_counter() - began:.0f} s; {listed}")
             lines.append(f"| {difficulty} | {len(problems)} | {passed} | {100 * rate:.1f}% | {listed} |")
-    OUT.parent.mkdir(exist_ok=True)
-    OUT.write_text("\n".join(lines) + "\n")
+    write_text("\n".join(lines) + "\n", OUT)
     print(f"-> {OUT}")
 
 

@@ -9,7 +9,7 @@ intervals: the paired bootstrap over problems, which keeps each fold's choice fi
 Printed: the share of intervals that cover 0, per setting, and how often the mix chosen on the
 scored problems (in-sample) appears to gain, in one run.
 
-    python perf/held_out_coverage.py [--replicates 40]
+    python -m docs.studies held_out_coverage [--replicates 40]
 """
 
 from __future__ import annotations

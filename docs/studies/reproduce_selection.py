@@ -10,10 +10,10 @@
   function is kept in the count only where fewer than l usable ones precede it).
 - CodeT (Chen et al., ICLR 2023) on CodeGen-Mono-16B: the baseline pass@1 and CodeT's pass@1
   (the top-scored sample, ties averaged) from a run whose selection family is codegen
-  (``--codegen``: the scratch run perf/selection_speed.py leaves, which also prints what
+  (``--codegen``: the scratch run `python -m perf run selection_speed` leaves, which also prints what
   CodeT's own main.py reports on the same samples).
 
-    python perf/reproduce_selection.py [--released RUN] [--codegen RUN] [--draws 400]
+    python -m docs.studies reproduce_selection [--released RUN] [--codegen RUN] [--draws 400]
 
 ``--released``: a directory where config/released.yaml ran, selection included (its results/
 hold the WizardCoder probes).

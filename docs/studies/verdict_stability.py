@@ -3,7 +3,7 @@
 The first run has the machine to itself; during the second, a busy loop holds one core.  Time
 limits count CPU time, so the verdicts should not move; any sample that changes is listed.
 
-    python perf/verdict_stability.py [--samples codegen-mono-16b] [--limit N] [--workers W]
+    python -m docs.studies verdict_stability [--samples codegen-mono-16b] [--limit N] [--workers W]
 """
 
 from __future__ import annotations
@@ -13,10 +13,9 @@ import multiprocessing
 import os
 import time
 
-from released_samples import RUNS, released_run
-
 from budget_realloc.execution.evaluate import evaluate
 from budget_realloc.execution.job import Limits, TimePolicy
+from perf.released_samples import RUNS, released_run
 
 
 def busy_loop() -> None:

@@ -1,10 +1,10 @@
 """The roofline cost model (costs/roofline.py), ideal and calibrated, against every measurement we
 have; prints the markdown tables of docs/idealized_costs.md.
 
-    python perf/validate_roofline.py calibration   # the fit to measured throughput, in-fit and left-out errors
-    python perf/validate_roofline.py table1        # the paper's Table 1 wall-time ratios (A100s)
-    python perf/validate_roofline.py released      # WizardCoder-Python 34B/7B and 13B/7B per accelerator
-    python perf/validate_roofline.py accelerators  # Code Llama's cost per sample on every accelerator
+    python -m docs.studies validate_roofline calibration   # the fit to measured throughput, in-fit and left-out errors
+    python -m docs.studies validate_roofline table1        # the paper's Table 1 wall-time ratios (A100s)
+    python -m docs.studies validate_roofline released      # WizardCoder-Python 34B/7B and 13B/7B per accelerator
+    python -m docs.studies validate_roofline accelerators  # Code Llama's cost per sample on every accelerator
 
 Two ways a model is split over several GPUs are costed here (costs.roofline.SPLITS): tensor
 parallel (FLOP/s and bandwidth add up) and sequential layers (transformers' device_map="auto":
@@ -28,7 +28,7 @@ from budget_realloc.costs.calibration import measured_sets, write_calibration
 from budget_realloc.costs.efficiency import ENGINES, IDEAL, EfficiencyRange
 from budget_realloc.costs.roofline import Workload, fewest_devices, sample_cost
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 MODELS = REPO / "resources" / "models"
 SHARED = REPO.parent / "shared"
 TABLE1 = SHARED / "paper" / "tables" / "table1_costs.csv"

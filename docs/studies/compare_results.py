@@ -1,7 +1,7 @@
 """Two results/ trees of the same config, compared file by file: is every CSV and Parquet
 column the same, timings aside?  For a reshaping of the code that must not change results.
 
-    python perf/compare_results.py OLD/results NEW/results [--ignore-axis usd]
+    python -m docs.studies compare_results OLD/results NEW/results [--ignore-axis usd]
 
 Prints one line per file that differs (with its first differing column) and a count.  Timing
 columns (measured seconds, which differ run to run) are skipped; rows of an axis given with

@@ -10,7 +10,7 @@ Also run: the same climb on the unbiased train estimate, to separate the search 
 estimator.  Both beside our choice (exhaustive or greedy + exchanges, unbiased on train) and the
 best single setting on train, in one run.
 
-    python perf/osca_hill_climb.py [--seeds 10]
+    python -m docs.studies osca_hill_climb [--seeds 10]
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import numpy as np
 from budget_realloc.policies.estimators import mix
 from budget_realloc.policies.osca import BUDGETS, osca_table, read_osca, setting_curves
 
-DATA = (Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "generations" / "osca_bigcodebench"
+DATA = (Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "generations" / "osca_bigcodebench"
         / "bcb_results.json")
 
 

@@ -10,7 +10,7 @@ the two ceilings a CPU has no datasheet for:
   read-only sum of the same tensor (decoding mostly reads: weights and KV cache).
 "Best of" because another process may share the cores; the ceiling is the fastest run.
 
-    python perf/accelerator_probe.py [--threads 2] [--matmul 2048] [--copy-mib 1024]
+    python -m docs.studies accelerator_probe [--threads 2] [--matmul 2048] [--copy-mib 1024]
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ Printed: the issue's quoted numbers recomputed, each model's visible-vs-hidden r
 policy per budget (held out, both constraints, FLOPs and time) with its interval against the
 best single model, and the held-out mixes at the issue's two budgets.
 
-    python perf/policies_released.py --released RUN [--visible DIR]
+    python -m docs.studies policies_released --released RUN [--visible DIR]
 
 ``RUN``: a directory where config/released.yaml ran (its results/ hold the verdicts and costs).
 """
@@ -33,7 +33,7 @@ from budget_realloc.policies import best_policies, policies_table
 from budget_realloc.policies.estimators import escalate, stop_curves
 from budget_realloc.policies.visible import false_positives, visible_counts
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 MODELS = ["wizardcoder-python-7b", "wizardcoder-python-13b", "wizardcoder-python-34b"]
 
 
