@@ -259,7 +259,7 @@ def test_the_report_files_every_figure_and_table_under_a_category(report):
     figure = results["fig2.png"]
     assert figure["data_uri"].startswith("data:image/png;") and ";base64," in figure["data_uri"]
     assert "bootstrap" in figure["caption"] and "Hollow circles" in figure["caption"]
-    assert figure["labels"] == {"figure": "Figure 2", "shows": "MiniEval (first 4 problems); tiny-S, tiny-M"}
+    assert figure["labels"] == {"figure": "Figure 2", "shows": "MiniEval (first 4 problems); tiny-S, tiny-M, known"}
 
 
 def test_the_report_renders_a_figure_in_headless_chromium(report, tmp_path):
