@@ -29,7 +29,7 @@ def in_repo(monkeypatch):
 @pytest.mark.parametrize("name", ["offline", "config", "quickstart", "released"])
 def test_shipped_configs_validate(name):
     if name == "released":
-        shared("generations/wizardcoder_python_humaneval")      # it reads them; without, it says so (below)
+        shared("generations/wizardcoder_python_humaneval")      # it executes them; without, it says so (below)
     plan = Plan(validate_config(config(name)))
     assert plan.targets()
 
@@ -85,14 +85,24 @@ def test_a_fallback_runs_only_where_something_falls_back_to_it():
     assert all(r.benchmark != "minieval" for r in plan.runs())
 
 
+WIZARDS = ("wizardcoder-python-7b", "wizardcoder-python-13b", "wizardcoder-python-34b")
+
+
+def with_absent_sample_files(cfg: dict) -> dict:
+    """The default's released models given sample files that are not there, falling back to the
+    shipped counts (as a config that executes them reads where ../shared is absent)."""
+    for model in WIZARDS:
+        cfg["models"][model]["samples"]["humaneval-full"] = {
+            "format": "code-cascading", "files": "/nonexistent/*.json.gz",
+            "fallback": "resources/released/humaneval-counts.csv"}
+    return cfg
+
+
 def test_released_samples_fall_back_to_the_shipped_counts_and_run_without_problems():
     """A checkout without ../shared: the released models read their counts, the full HumanEval
     benchmark stays (nothing of it is executed), its figure is drawn."""
-    cfg = config("offline")
-    for name in ("humaneval-full",):
-        cfg["benchmarks"][name]["path"] = "/nonexistent/HumanEval.jsonl.gz"
-    for model in ("wizardcoder-python-7b", "wizardcoder-python-13b", "wizardcoder-python-34b"):
-        cfg["models"][model]["samples"]["humaneval-full"]["files"] = "/nonexistent/*.json.gz"
+    cfg = with_absent_sample_files(config("offline"))
+    cfg["benchmarks"]["humaneval-full"]["path"] = "/nonexistent/HumanEval.jsonl.gz"
     plan = Plan(validate_config(cfg))
     source = plan.source("humaneval-full", "wizardcoder-python-7b")
     assert source.counts and source.files == ("resources/released/humaneval-counts.csv",) and source.greedy
@@ -104,10 +114,8 @@ def test_released_samples_fall_back_to_the_shipped_counts_and_run_without_proble
 def test_counts_on_a_limited_benchmark_need_its_problems():
     """With a limit, counts of the whole benchmark are cut to its first problems, which only the
     benchmark's file can tell: without it the plan stops naming the limit."""
-    cfg = config("offline")
+    cfg = with_absent_sample_files(config("offline"))
     cfg["benchmarks"]["humaneval-full"]["limit"] = 20
-    for model in ("wizardcoder-python-7b", "wizardcoder-python-13b", "wizardcoder-python-34b"):
-        cfg["models"][model]["samples"]["humaneval-full"]["files"] = "/nonexistent/*.json.gz"
     shared("HumanEval.jsonl.gz")
     plan = Plan(validate_config(copy.deepcopy(cfg)))
     assert plan.counts_only("humaneval-full") and plan.has_problems("humaneval-full")
@@ -194,10 +202,14 @@ def test_figures_charge_the_cost_model_the_config_names():
     figure = paper.budget_figure("machinery/fig2")
     assert BudgetCurves.of(paper, figure.benchmark, figure.family).costs == \
         {m: f"results/costs/{m}.costs.json" for m in figure.models}
-    # without them the released models fall back to per-problem counts, which have no measured costs
+    # per-problem counts have no measured costs: the released models read their samples, as
+    # config/released.yaml names them
     shared("generations/wizardcoder_python_humaneval")
     measured_config = config("offline")
     measured_config["cost_model"] = "measured"
+    for model in WIZARDS:
+        measured_config["models"][model]["samples"] = {
+            "humaneval-full": config("released")["models"][model]["samples"]["humaneval"]}
     # LiveCodeBench's Code Llama are per-problem counts, which have no measured time: left out here
     for key in ("benchmarks.livecodebench", "figures.livecodebench-codellama", "families.codellama",
                 *(f"models.codellama-{size}" for size in ("7b", "13b", "34b"))):

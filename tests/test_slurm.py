@@ -284,7 +284,7 @@ def local(sittings, tmp_path_factory):
 def test_metrics_equal_a_local_run(sittings, local):
     slurm = sittings["path"]
     csvs = sorted(f.relative_to(local) for f in (local / "results").rglob("pass_at_k.csv"))
-    assert len(csvs) == len([run for run in plan(local).runs() if run[1] in LOCAL_MODELS]) > 0
+    assert len(csvs) == len([run for run in plan(local).runs() if run.model in LOCAL_MODELS]) > 0
     known = pd.read_csv(local / "results" / known_benchmark()[0] / "known" / "pass_at_k.csv")
     assert (known["pass_at_k"] > 0).all() and (known["ci_low"] < known["ci_high"]).any()     # a real comparison
     for csv in csvs:
