@@ -139,3 +139,26 @@ def released(tmp_path_factory) -> Path:
     run = snakemake_released(workdir, *WITHOUT_SELECTION)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     return workdir
+
+
+@pytest.fixture(scope="module")
+def executor():
+    """One sandbox worker for a test module (the sandbox and probe tests)."""
+    from budget_realloc.execution.executor import Executor
+
+    with Executor(workers=1) as ex:
+        yield ex
+
+
+@pytest.fixture()
+def host_file(tmp_path):
+    """A file the programs try to damage: outside their temp dir, in a world-readable place
+    (one per test, so that damage one program does is not blamed on the next)."""
+    folder = tmp_path / "host"
+    folder.mkdir()
+    folder.chmod(0o755)
+    tmp_path.chmod(0o755)
+    path = folder / "precious.txt"
+    path.write_text("intact")
+    path.chmod(0o644)
+    return path

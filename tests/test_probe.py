@@ -13,7 +13,6 @@ import time
 
 import pytest
 
-from budget_realloc.execution.executor import Executor
 from budget_realloc.execution.job import Job, Limits
 from budget_realloc.execution.probe import probe_limits
 
@@ -27,21 +26,6 @@ def probe(executor, tests, calls=(), program=PROGRAM, test_timeout_s=0.1):
               probe_timeout_s=test_timeout_s,
               limits=probe_limits(LIMITS, len(tests), len(calls), test_timeout_s))
     return executor.run_one(job)
-
-
-@pytest.fixture(scope="module")
-def executor():
-    with Executor(workers=1) as ex:
-        yield ex
-
-
-@pytest.fixture()
-def host_file(tmp_path):
-    tmp_path.chmod(0o755)
-    path = tmp_path / "precious.txt"
-    path.write_text("intact")
-    path.chmod(0o644)
-    return path
 
 
 def test_each_test_and_call_is_reported(executor):

@@ -20,9 +20,9 @@ def shard_generations(plan, benchmark: str, model: str, decoding: str, shard: st
 
 
 @dataclass(frozen=True)
-class ExecuteShard(Job):
-    KIND = "execute"
-    HELP = "Run every sample of a generations file against its tests."
+class SandboxRun(Job):
+    """What every job that runs a file of samples in the sandbox reads and sets (no KIND: not a
+    job of its own)."""
     THREADS = "workers"
 
     problems: str = reads()
@@ -31,6 +31,13 @@ class ExecuteShard(Job):
     limits: Limits = setting(Limits())
     policy: TimePolicy = setting(TimePolicy())
     workers: int = setting(1)
+
+
+@dataclass(frozen=True)
+class ExecuteShard(SandboxRun):
+    KIND = "execute"
+    HELP = "Run every sample of a generations file against its tests."
+
     shard: int | None = setting(None, help="only the samples of this shard of problems (with --shard-size)")
     shard_size: int | None = setting(None)
     n: int = setting(1, help="samples per problem (what a cluster request is sized for)")

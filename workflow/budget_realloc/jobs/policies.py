@@ -10,6 +10,7 @@ from .. import layout
 from ..config import default
 from ..execution.job import Limits, TimePolicy
 from .base import Job, reads, setting, writes
+from .execution import SandboxRun
 from .metrics import BudgetGrid
 
 # benchmark kinds whose prompts show tests of their own (MBPP's prompt shows its three asserts:
@@ -25,17 +26,9 @@ def visible_runs(plan, benchmark: str, models) -> list[str]:
 
 
 @dataclass(frozen=True)
-class VisibleVerdicts(Job):
+class VisibleVerdicts(SandboxRun):
     KIND = "visible"
     HELP = "Every sample of a run against the tests its prompt shows (in the sandbox)."
-    THREADS = "workers"
-
-    problems: str = reads()
-    generations: str = reads()
-    out: str = writes()
-    limits: Limits = setting(Limits())
-    policy: TimePolicy = setting(TimePolicy())
-    workers: int = setting(1)
 
     @classmethod
     def of(cls, plan, benchmark: str, model: str):
