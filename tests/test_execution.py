@@ -112,8 +112,9 @@ def test_jobs_sent_ahead_of_a_worker_that_dies_are_run_by_its_replacement():
     the worker that replaces it — neither lost nor given the dead job's verdict."""
     sleeper = Job("assert", "import time\ntime.sleep(30)\n", "", limits=LIMITS)
     good = [Job("assert", ADD + f"# {i}\n", TESTS, limits=LIMITS) for i in range(3)]
+    others = set(_worker_pids())        # the module's executor: not this test's to kill
     with Executor(workers=1) as fresh:
-        killer = threading.Timer(1.0, lambda: [os.kill(pid, signal.SIGKILL) for pid in _worker_pids()])
+        killer = threading.Timer(1.0, lambda: [os.kill(pid, signal.SIGKILL) for pid in set(_worker_pids()) - others])
         killer.start()
         try:
             verdicts = fresh.run([sleeper, *good])
